@@ -1,0 +1,209 @@
+//! Projects, environments, policies and the version catalog.
+
+use serde_json::json;
+
+use super::{content_hash, need_env, need_project, record, require_role, snapshot, Engine};
+use crate::error::{Error, Result};
+use crate::model::{
+    check_id, redact, Actor, DeploymentFilter, DeploymentStatus, Environment, EnvironmentSpec, Health, Project, Variable, Version,
+    VersionSpec,
+};
+use crate::policy::{evaluate, Policy, ADMIN_ROLES};
+use crate::state;
+use crate::store::StoreTx;
+
+fn admin_roles() -> Vec<String> {
+    ADMIN_ROLES.iter().map(|r| (*r).to_owned()).collect()
+}
+
+fn check_variables(vars: &[Variable]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for v in vars {
+        check_id("variable key", &v.key)?;
+        if !seen.insert(v.key.as_str()) {
+            return Err(Error::invalid_input(format!("variable `{}` is given twice", v.key)));
+        }
+    }
+    Ok(())
+}
+
+/// An environment as hosts read it: secret values redacted.
+pub(super) fn public_env(mut e: Environment) -> Environment {
+    e.variables = redact(&e.variables);
+    e
+}
+
+fn env_audit(e: &Environment) -> serde_json::Value {
+    snapshot(&public_env(e.clone()))
+}
+
+impl Engine {
+    /// Creates a project. Requires `admin` or `tenant_admin`.
+    pub fn create_project(&self, id: &str, tenant: &str, name: &str, actor: &Actor) -> Result<Project> {
+        actor.check()?;
+        check_id("project id", id)?;
+        check_id("tenant", tenant)?;
+        require_role(actor, &admin_roles(), "create projects")?;
+        let now = self.now();
+        let p = Project { id: id.to_owned(), tenant: tenant.to_owned(), name: name.to_owned(), created_at: now };
+        self.write(|tx| {
+            tx.insert_project(&p)?;
+            record(tx, now, &actor.id, "project.created", id, ("project", id), json!(null), snapshot(&p), None)?;
+            Ok(p.clone())
+        })
+    }
+
+    /// Creates an environment; without a policy it gets [`Policy::default_for`] its name.
+    /// Requires `admin` or `tenant_admin`.
+    pub fn create_environment(&self, project: &str, spec: &EnvironmentSpec, actor: &Actor) -> Result<Environment> {
+        actor.check()?;
+        check_id("environment name", &spec.name)?;
+        check_variables(&spec.variables)?;
+        let policy = spec.policy.clone().unwrap_or_else(|| Policy::default_for(&spec.name));
+        policy.check()?;
+        require_role(actor, &admin_roles(), "create environments")?;
+        let now = self.now();
+        self.write(|tx| {
+            need_project(tx, project)?;
+            let existing = tx.environments(project)?;
+            let position = spec.position.unwrap_or_else(|| existing.iter().map(|e| e.position + 1).max().unwrap_or(0));
+            let env = Environment {
+                project_id: project.to_owned(),
+                name: spec.name.clone(),
+                position,
+                url: spec.url.clone(),
+                variables: spec.variables.clone(),
+                health: Health::Healthy,
+                policy: policy.clone(),
+                revision: 1,
+            };
+            tx.insert_environment(&env)?;
+            record(tx, now, &actor.id, "environment.created", project, ("environment", &env.name), json!(null), env_audit(&env), None)?;
+            Ok(public_env(env))
+        })
+    }
+
+    /// Replaces an environment's policy; audited with before and after, and turning 4-eyes off
+    /// is audited on its own. Requires `admin` or `tenant_admin`.
+    pub fn set_policy(&self, project: &str, environment: &str, policy: &Policy, actor: &Actor) -> Result<Environment> {
+        actor.check()?;
+        policy.check()?;
+        require_role(actor, &admin_roles(), "change policies")?;
+        let now = self.now();
+        self.write(|tx| {
+            let before = need_env(tx, project, environment)?;
+            let mut env = before.clone();
+            env.policy = policy.clone();
+            env.revision += 1;
+            tx.update_environment(&env, before.revision)?;
+            let obj = ("environment", environment);
+            record(tx, now, &actor.id, "environment.policy_changed", project, obj, snapshot(&before.policy), snapshot(&env.policy), None)?;
+            if before.policy.four_eyes && !env.policy.four_eyes {
+                record(tx, now, &actor.id, "environment.four_eyes_disabled", project, obj, json!(true), json!(false), None)?;
+            }
+            Ok(public_env(env))
+        })
+    }
+
+    /// Replaces an environment's variables. The content of its pending and approved deployments
+    /// changes with them: approvals given for the old content stop counting, and an approved
+    /// deployment whose rules are no longer met goes back to `pending`. Requires `admin` or
+    /// `tenant_admin`.
+    pub fn set_variables(&self, project: &str, environment: &str, variables: &[Variable], actor: &Actor) -> Result<Environment> {
+        actor.check()?;
+        check_variables(variables)?;
+        require_role(actor, &admin_roles(), "change environment variables")?;
+        let now = self.now();
+        self.write(|tx| {
+            let before = need_env(tx, project, environment)?;
+            let mut env = before.clone();
+            env.variables = variables.to_vec();
+            env.revision += 1;
+            tx.update_environment(&env, before.revision)?;
+            record(tx, now, &actor.id, "environment.variables_changed", project, ("environment", environment), env_audit(&before), env_audit(&env), None)?;
+            self.void_changed_approvals(tx, &env, actor)?;
+            Ok(public_env(env))
+        })
+    }
+
+    /// Moves approved deployments of `env` whose approvals no longer count back to `pending`.
+    fn void_changed_approvals(&self, tx: &dyn StoreTx, env: &Environment, actor: &Actor) -> Result<()> {
+        let now = self.now();
+        let filter = DeploymentFilter { environment: Some(env.name.clone()), status: Some(DeploymentStatus::Approved), ..Default::default() };
+        let mut cursor = None;
+        loop {
+            let page = tx.list_deployments(&env.project_id, &DeploymentFilter { cursor: cursor.clone(), ..filter.clone() }, 200)?;
+            let Some(last) = page.last() else { break };
+            cursor = Some(last.id.clone());
+            for mut d in page {
+                let keys: Vec<_> = d.items.iter().map(|i| (i.entity_type.clone(), i.entity_id.clone(), i.version_tag.clone())).collect();
+                let hash = content_hash(tx, env, &keys)?;
+                if hash == d.content_hash {
+                    continue;
+                }
+                let before = super::deployment_audit(&d);
+                d.content_hash = hash;
+                d.config_snapshot = redact(&env.variables);
+                let satisfied = evaluate(&env.policy, &d, &d.content_hash, now).satisfied();
+                if !satisfied {
+                    state::check("void approvals of", d.status, DeploymentStatus::Pending)?;
+                    d.status = DeploymentStatus::Pending;
+                }
+                let rev = d.revision;
+                d.revision += 1;
+                tx.update_deployment(&d, rev)?;
+                let action = if satisfied { "deployment.content_changed" } else { "deployment.approvals_voided" };
+                record(tx, now, &actor.id, action, &env.project_id, ("deployment", &d.id), before, super::deployment_audit(&d), Some("environment configuration changed"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records an environment's health. Requires `admin` or `tenant_admin`.
+    pub fn set_health(&self, project: &str, environment: &str, health: Health, actor: &Actor) -> Result<Environment> {
+        actor.check()?;
+        require_role(actor, &admin_roles(), "report environment health")?;
+        let now = self.now();
+        self.write(|tx| {
+            let before = need_env(tx, project, environment)?;
+            let mut env = before.clone();
+            env.health = health;
+            env.revision += 1;
+            tx.update_environment(&env, before.revision)?;
+            record(tx, now, &actor.id, "environment.health_changed", project, ("environment", environment), json!(before.health), json!(health), None)?;
+            Ok(public_env(env))
+        })
+    }
+
+    /// Registers a version in the project's catalog. Catalog entries are immutable: registering
+    /// the same data again returns the existing entry, different data is a `conflict`.
+    pub fn register_version(&self, project: &str, spec: &VersionSpec, actor: &Actor) -> Result<Version> {
+        actor.check()?;
+        check_id("entity type", &spec.entity_type)?;
+        check_id("entity id", &spec.entity_id)?;
+        check_id("version tag", &spec.version_tag)?;
+        for d in &spec.dependencies {
+            check_id("dependency entity type", &d.entity_type)?;
+            check_id("dependency entity id", &d.entity_id)?;
+            check_id("dependency requirement", &d.requirement)?;
+        }
+        let now = self.now();
+        self.write(|tx| {
+            need_project(tx, project)?;
+            if let Some(existing) = tx.version(project, &spec.entity_type, &spec.entity_id, &spec.version_tag)? {
+                if existing.spec == *spec {
+                    return Ok(existing);
+                }
+                return Err(Error::Conflict(format!(
+                    "version `{}` of `{}` `{}` is already registered with different content",
+                    spec.version_tag, spec.entity_type, spec.entity_id
+                )));
+            }
+            let v = Version { project_id: project.to_owned(), spec: spec.clone(), registered_by: actor.id.clone(), registered_at: now };
+            tx.insert_version(&v)?;
+            let object = format!("{}/{}@{}", spec.entity_type, spec.entity_id, spec.version_tag);
+            record(tx, now, &actor.id, "version.registered", project, ("version", &object), json!(null), snapshot(&v), None)?;
+            Ok(v)
+        })
+    }
+}

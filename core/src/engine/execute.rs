@@ -1,0 +1,275 @@
+//! Execution (with automatic revert on failure) and rollback.
+//!
+//! Execution is two transactions around the executor calls: the first moves the deployment to
+//! `deploying` (taking the environment: at most one `deploying` per environment, enforced by the
+//! store), the second records the outcome and moves the active state. A crash between them
+//! leaves the deployment `deploying` and the active state untouched.
+
+use serde_json::json;
+
+use super::gate::{first, transition, Action, GateOptions};
+use super::{deployment_audit, need_deployment, need_env, record, Engine};
+use crate::error::{Error, Result};
+use crate::executor::{self, Activation, Executor};
+use crate::model::{redact, Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus};
+use crate::store::StoreTx;
+use crate::validation::ValidationReport;
+
+use super::lifecycle::{ExecuteOptions, RollbackOptions};
+
+/// Outcome of calling the executor for every item.
+enum Outcome {
+    Success,
+    /// Index of the failed item and its message; the errors of failed reverts by item index.
+    Failed { at: usize, message: String, revert_errors: Vec<(usize, String)> },
+}
+
+fn activation<'a>(env: &'a Environment, d: &'a Deployment, i: usize, revert: bool) -> Option<Activation<'a>> {
+    let item = d.items.get(i)?;
+    let (version_tag, previous_version) = if revert {
+        (item.previous_version.as_deref(), item.version_tag.as_deref())
+    } else {
+        (item.version_tag.as_deref(), item.previous_version.as_deref())
+    };
+    Some(Activation {
+        environment: env,
+        deployment_id: &d.id,
+        entity_type: &item.entity_type,
+        entity_id: &item.entity_id,
+        version_tag,
+        previous_version,
+        revert,
+    })
+}
+
+/// Calls the executor item by item; on the first failure re-activates, newest first, the
+/// previous versions of the items already activated.
+fn run_executor(executor: &dyn Executor, env: &Environment, d: &Deployment) -> Outcome {
+    for i in 0..d.items.len() {
+        let Some(a) = activation(env, d, i, false) else { break };
+        if let Err(message) = executor::call(executor, &a) {
+            let mut revert_errors = Vec::new();
+            for j in (0..i).rev() {
+                if let Some(r) = activation(env, d, j, true)
+                    && let Err(e) = executor::call(executor, &r) {
+                        revert_errors.push((j, e));
+                    }
+            }
+            return Outcome::Failed { at: i, message, revert_errors };
+        }
+    }
+    Outcome::Success
+}
+
+impl Engine {
+    /// Executes an approved deployment: `approved → deploying`, the executor for each item,
+    /// then `deployed` (earlier deployments whose items are all replaced become `superseded`).
+    /// When an item fails, the items already activated are reverted through the executor, the
+    /// deployment ends `failed` with per-item statuses and messages, and the active state is left
+    /// exactly as it was. Returns the deployment in its final status (`deployed` or `failed`).
+    pub fn execute(&self, project: &str, deployment_id: &str, actor: &Actor, executor: &dyn Executor, opts: &ExecuteOptions) -> Result<Deployment> {
+        actor.check()?;
+        let (env, started) = self.start(project, deployment_id, actor, opts)?;
+        let outcome = run_executor(executor, &env, &started);
+        self.finish(started, outcome, actor)
+    }
+
+    /// First transaction: gates, `deploying`, previous versions recorded.
+    fn start(&self, project: &str, id: &str, actor: &Actor, opts: &ExecuteOptions) -> Result<(Environment, Deployment)> {
+        let now = self.now();
+        self.write(|tx| {
+            let mut s = self.subject(tx, project, id)?;
+            let gate = GateOptions { break_glass_reason: opts.break_glass_reason.as_deref(), ..Default::default() };
+            let mut report = ValidationReport::default();
+            first(self.blockers(tx, &s, actor, Action::Execute, gate, &mut report)?)?;
+            let before = deployment_audit(&s.d);
+            let broke_glass = !s.approvals.satisfied() || s.d.status == DeploymentStatus::Pending;
+            let d = &mut s.d;
+            transition(d, "execute", DeploymentStatus::Deploying)?;
+            for item in &mut d.items {
+                let live = tx.active(project, &d.environment, &item.entity_type, &item.entity_id)?;
+                item.previous_version = live.as_ref().map(|a| a.version_tag.clone());
+                item.previous_deployment_id = live.map(|a| a.deployment_id);
+            }
+            d.warnings = report.warnings;
+            d.started_at = Some(now);
+            d.executed_by = Some(actor.id.clone());
+            d.config_snapshot = redact(&s.env.variables);
+            d.content_hash = s.hash.clone();
+            let reason = opts.break_glass_reason.as_deref().map(str::trim);
+            if broke_glass {
+                d.break_glass = Some(Decision { actor_id: actor.id.clone(), at: now, reason: reason.map(str::to_owned) });
+            }
+            let rev = d.revision;
+            d.revision += 1;
+            tx.update_deployment(d, rev)?;
+            let obj = ("deployment", d.id.as_str());
+            if broke_glass {
+                let after = json!({ "approvals": s.approvals.rules });
+                record(tx, now, &actor.id, "deployment.break_glass", project, obj, json!(null), after, reason)?;
+            }
+            record(tx, now, &actor.id, "deployment.started", project, obj, before, deployment_audit(d), None)?;
+            Ok((s.env.clone(), s.d.clone()))
+        })
+    }
+
+    /// Second transaction: the outcome, the active state, superseding and rollback bookkeeping.
+    fn finish(&self, started: Deployment, outcome: Outcome, actor: &Actor) -> Result<Deployment> {
+        let now = self.now();
+        self.write(|tx| {
+            let mut d = need_deployment(tx, &started.project_id, &started.id)?;
+            if d.revision != started.revision || d.status != DeploymentStatus::Deploying {
+                return Err(Error::Conflict(format!("deployment `{}` changed while it was executing", d.id)));
+            }
+            d.items = started.items.clone();
+            let before = deployment_audit(&d);
+            d.finished_at = Some(now);
+            let project = d.project_id.clone();
+            match &outcome {
+                Outcome::Success => {
+                    let mut seq = None;
+                    for item in &mut d.items {
+                        let change = HistoryEntry {
+                            seq: 0,
+                            environment: d.environment.clone(),
+                            entity_type: item.entity_type.clone(),
+                            entity_id: item.entity_id.clone(),
+                            version_tag: item.version_tag.clone(),
+                            deployment_id: d.id.clone(),
+                            at: now,
+                        };
+                        seq = Some(tx.apply_activation(&project, &change)?);
+                        item.status = ItemStatus::Deployed;
+                        item.deployed_at = Some(now);
+                    }
+                    d.activation_seq = seq;
+                    d.deployed_at = Some(now);
+                    transition(&mut d, "finish", DeploymentStatus::Deployed)?;
+                }
+                Outcome::Failed { at, message, revert_errors } => {
+                    for (i, item) in d.items.iter_mut().enumerate() {
+                        (item.status, item.error_message) = match i.cmp(at) {
+                            std::cmp::Ordering::Less => {
+                                let err = revert_errors.iter().find(|(j, _)| *j == i).map(|(_, e)| format!("revert failed: {e}"));
+                                (ItemStatus::Reverted, err)
+                            }
+                            std::cmp::Ordering::Equal => (ItemStatus::Failed, Some(message.clone())),
+                            std::cmp::Ordering::Greater => (ItemStatus::Skipped, None),
+                        };
+                    }
+                    transition(&mut d, "finish", DeploymentStatus::Failed)?;
+                }
+            }
+            let rev = d.revision;
+            d.revision += 1;
+            tx.update_deployment(&d, rev)?;
+            let obj = ("deployment", d.id.as_str());
+            match &outcome {
+                Outcome::Success => {
+                    record(tx, now, &actor.id, "deployment.deployed", &project, obj, before, deployment_audit(&d), None)?;
+                    self.after_success(tx, &d, now)?;
+                }
+                Outcome::Failed { at, message, .. } => {
+                    record(tx, now, &actor.id, "deployment.failed", &project, obj, before.clone(), deployment_audit(&d), Some(message))?;
+                    if *at > 0 {
+                        let reverted: Vec<_> = d.items.iter().take(*at).map(|i| json!([i.entity_type, i.entity_id, i.previous_version])).collect();
+                        record(tx, now, &actor.id, "deployment.reverted", &project, obj, json!(null), json!({ "restored": reverted }), Some(message))?;
+                    }
+                }
+            }
+            Ok(d)
+        })
+    }
+
+    /// After a success: the rolled-back deployment becomes `rolled_back`, and every deployment
+    /// that no longer has anything live becomes `superseded`.
+    fn after_success(&self, tx: &dyn StoreTx, d: &Deployment, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        let project = &d.project_id;
+        if let Some(of) = &d.rollback_of {
+            let mut old = need_deployment(tx, project, of)?;
+            let before = deployment_audit(&old);
+            transition(&mut old, "roll back", DeploymentStatus::RolledBack)?;
+            old.rolled_back = Some(Decision { actor_id: d.requested_by.clone(), at: now, reason: d.description.clone() });
+            old.rolled_back_at = Some(now);
+            let rev = old.revision;
+            old.revision += 1;
+            tx.update_deployment(&old, rev)?;
+            record(tx, now, &d.requested_by, "deployment.rolled_back", project, ("deployment", &old.id), before, deployment_audit(&old), d.description.as_deref())?;
+        }
+        let mut candidates: Vec<&String> = d.items.iter().filter_map(|i| i.previous_deployment_id.as_ref()).collect();
+        candidates.sort();
+        candidates.dedup();
+        for id in candidates {
+            let mut old = need_deployment(tx, project, id)?;
+            if old.status != DeploymentStatus::Deployed || tx.live_count(project, id)? > 0 {
+                continue;
+            }
+            let before = deployment_audit(&old);
+            transition(&mut old, "supersede", DeploymentStatus::Superseded)?;
+            let rev = old.revision;
+            old.revision += 1;
+            tx.update_deployment(&old, rev)?;
+            let why = format!("replaced by `{}`", d.id);
+            record(tx, now, &d.requested_by, "deployment.superseded", project, ("deployment", id), before, deployment_audit(&old), Some(&why))?;
+        }
+        Ok(())
+    }
+
+    /// Rolls back a live deployment: creates a new deployment of kind `rollback` that restores
+    /// the previous versions (or, with `opts.target`, the state right after that earlier
+    /// deployment went live) of the entities the deployment still has live; entities it made
+    /// live for the first time are removed. Unless the policy requires approval for rollbacks,
+    /// the rollback is approved automatically and executed at once. Returns the rollback
+    /// deployment; on success the rolled-back deployment is `rolled_back`.
+    pub fn rollback(&self, project: &str, deployment_id: &str, actor: &Actor, executor: &dyn Executor, opts: &RollbackOptions) -> Result<Deployment> {
+        actor.check()?;
+        let reason = opts.reason.trim();
+        if reason.is_empty() {
+            return Err(Error::invalid_input("a rollback reason is required"));
+        }
+        let now = self.now();
+        let r = self.write(|tx| {
+            let s = self.subject(tx, project, deployment_id)?;
+            let gate = GateOptions { rollback_target: opts.target.as_deref(), ..Default::default() };
+            first(self.blockers(tx, &s, actor, Action::Rollback, gate, &mut ValidationReport::default())?)?;
+            let plan = self.plan_rollback(tx, &s.d, opts.target.as_deref())?;
+            let env = need_env(tx, project, &s.d.environment)?;
+            let keys = super::gate::item_keys(&plan.items);
+            let r = Deployment {
+                id: uuid::Uuid::now_v7().to_string(),
+                name: format!("rollback of {}", s.d.name),
+                description: Some(reason.to_owned()),
+                kind: DeploymentKind::Rollback,
+                status: DeploymentStatus::Pending,
+                content_hash: super::content_hash(tx, &env, &keys)?,
+                items: plan.items,
+                requested_by: actor.id.clone(),
+                requested_at: now,
+                approvals: vec![],
+                rejection: None,
+                cancellation: None,
+                break_glass: None,
+                started_at: None,
+                finished_at: None,
+                deployed_at: None,
+                executed_by: None,
+                rolled_back: None,
+                rolled_back_at: None,
+                rollback_of: Some(s.d.id.clone()),
+                rollback_to: plan.to,
+                promoted_from: None,
+                config_snapshot: redact(&env.variables),
+                warnings: vec![],
+                activation_seq: None,
+                revision: 1,
+                idempotency_key: None,
+                ..s.d.clone()
+            };
+            self.insert_new(tx, &env.policy, r, actor, Some(reason))
+        })?;
+        if r.status == DeploymentStatus::Approved {
+            return self.execute(project, &r.id, actor, executor, &ExecuteOptions::default());
+        }
+        Ok(r)
+    }
+}

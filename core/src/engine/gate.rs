@@ -1,0 +1,330 @@
+//! Preconditions of every command, collected rule by rule. Commands refuse with the first
+//! blocker; the dry run ([`Engine::check`]) reports all of them. One place, so the two can never
+//! disagree.
+
+use serde::{Deserialize, Serialize};
+
+use super::{content_hash, need_deployment, need_env, require_role, Engine};
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::{Actor, Deployment, DeploymentItem, DeploymentKind, DeploymentStatus, Environment, ItemSpec, ItemStatus};
+use crate::policy::{evaluate, pick_rule, ApprovalState};
+use crate::state;
+use crate::store::StoreTx;
+use crate::validation::{self, Finding, Phase, ValidationContext, ValidationReport};
+
+crate::model::string_enum!(
+    /// A command the dry run can ask about.
+    Action { Approve = "approve", Reject = "reject", Execute = "execute", Cancel = "cancel", Rollback = "rollback" }
+);
+
+/// One reason a command would be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocker {
+    /// The error code the command would fail with.
+    pub code: ErrorCode,
+    /// The message it would carry.
+    pub message: String,
+}
+
+/// The answer to "may actor A do X to deployment D now, and if not, why".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DryRun {
+    /// The command asked about.
+    pub action: Action,
+    /// Whether it would succeed now.
+    pub allowed: bool,
+    /// Every reason it would not, in the order the command checks them.
+    pub blockers: Vec<Blocker>,
+    /// Granted versus required approvals, per rule.
+    pub approvals: ApprovalState,
+    /// Validation findings (for `execute`).
+    pub findings: ValidationReport,
+}
+
+/// A deployment with its environment and approval state, as of now.
+pub(super) struct Subject {
+    pub d: Deployment,
+    pub env: Environment,
+    pub hash: String,
+    pub approvals: ApprovalState,
+}
+
+/// Options that change what a command allows.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct GateOptions<'a> {
+    pub rule: Option<&'a str>,
+    pub break_glass_reason: Option<&'a str>,
+    pub rollback_target: Option<&'a str>,
+}
+
+/// What a rollback would do.
+pub(super) struct RollbackPlan {
+    pub items: Vec<DeploymentItem>,
+    pub to: Option<String>,
+}
+
+pub(super) fn item_keys(items: &[DeploymentItem]) -> Vec<(String, String, Option<String>)> {
+    items.iter().map(|i| (i.entity_type.clone(), i.entity_id.clone(), i.version_tag.clone())).collect()
+}
+
+/// The items of a deployment as specs, for the built-in validation (rollback removals skipped).
+fn specs(d: &Deployment) -> Vec<ItemSpec> {
+    d.items
+        .iter()
+        .filter_map(|i| {
+            Some(ItemSpec {
+                entity_type: i.entity_type.clone(),
+                entity_id: i.entity_id.clone(),
+                version_tag: i.version_tag.clone()?,
+                change_message: i.change_message.clone(),
+                risk: i.risk,
+            })
+        })
+        .collect()
+}
+
+impl Engine {
+    pub(super) fn subject(&self, tx: &dyn StoreTx, project: &str, id: &str) -> Result<Subject> {
+        let d = need_deployment(tx, project, id)?;
+        let env = need_env(tx, project, &d.environment)?;
+        let hash = content_hash(tx, &env, &item_keys(&d.items))?;
+        let approvals = evaluate(&env.policy, &d, &hash, self.now());
+        Ok(Subject { d, env, hash, approvals })
+    }
+
+    /// Validation: the built-in rules (not for rollbacks, which restore a state that was live)
+    /// and every registered validator.
+    pub(super) fn validate(&self, tx: &dyn StoreTx, env: &Environment, d: &Deployment, phase: Phase) -> Result<ValidationReport> {
+        let mut report = ValidationReport::default();
+        if d.kind != DeploymentKind::Rollback {
+            validation::builtin(tx, env, &specs(d), &mut report)?;
+        }
+        let public = super::admin::public_env(env.clone());
+        let ctx = ValidationContext { phase, environment: &public, deployment: d };
+        for (name, v) in self.validators() {
+            validation::run_custom(&name, v.as_ref(), &ctx, &mut report);
+        }
+        Ok(report)
+    }
+
+    /// Every reason `actor` may not perform `action` on the subject now. Validation findings of
+    /// an execution go to `report`.
+    pub(super) fn blockers(
+        &self,
+        tx: &dyn StoreTx,
+        s: &Subject,
+        actor: &Actor,
+        action: Action,
+        opts: GateOptions<'_>,
+        report: &mut ValidationReport,
+    ) -> Result<Vec<Error>> {
+        let (d, policy) = (&s.d, &s.env.policy);
+        let mut out = Vec::new();
+        let open = matches!(d.status, DeploymentStatus::Pending | DeploymentStatus::Approved);
+        match action {
+            Action::Approve => {
+                if !open {
+                    out.push(Error::InvalidTransition { action: "approve", from: d.status, to: Some(DeploymentStatus::Approved) });
+                }
+                if s.approvals.automatic {
+                    out.push(Error::PolicyViolation(format!("environment `{}` needs no approval for this deployment", d.environment)));
+                } else {
+                    if policy.four_eyes && actor.id == d.requested_by {
+                        out.push(Error::SelfApproval(actor.id.clone()));
+                    }
+                    if s.approvals.rules.iter().any(|r| r.approvers.contains(&actor.id)) {
+                        out.push(Error::Conflict(format!("actor `{}` has already approved this deployment", actor.id)));
+                    }
+                    if let Err(e) = pick_rule(&s.approvals, actor, opts.rule) {
+                        out.push(e);
+                    }
+                }
+            }
+            Action::Reject => {
+                if !open {
+                    out.push(Error::InvalidTransition { action: "reject", from: d.status, to: Some(DeploymentStatus::Rejected) });
+                }
+                if let Err(e) = require_role(actor, &policy.rejecters(d.risk), "reject this deployment") {
+                    out.push(e);
+                }
+            }
+            Action::Cancel => {
+                if !open {
+                    out.push(Error::InvalidTransition { action: "cancel", from: d.status, to: Some(DeploymentStatus::Cancelled) });
+                }
+                let may = actor.id == d.requested_by || (!policy.cancel_roles.is_empty() && actor.has_any_role(&policy.cancel_roles));
+                if !may {
+                    out.push(Error::Forbidden(format!(
+                        "actor `{}` may not cancel a deployment requested by `{}`: needs one of the roles {}",
+                        actor.id,
+                        d.requested_by,
+                        crate::policy::quoted(&policy.cancel_roles)
+                    )));
+                }
+            }
+            Action::Execute => self.execute_blockers(tx, s, actor, opts, report, &mut out)?,
+            Action::Rollback => {
+                if d.status != DeploymentStatus::Deployed {
+                    out.push(Error::InvalidTransition { action: "roll back", from: d.status, to: Some(DeploymentStatus::RolledBack) });
+                } else if let Err(e) = self.plan_rollback(tx, d, opts.rollback_target) {
+                    out.push(e);
+                }
+                if let Err(e) = require_role(actor, &policy.rollback.roles, "roll back deployments") {
+                    out.push(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn execute_blockers(
+        &self,
+        tx: &dyn StoreTx,
+        s: &Subject,
+        actor: &Actor,
+        opts: GateOptions<'_>,
+        report: &mut ValidationReport,
+        out: &mut Vec<Error>,
+    ) -> Result<()> {
+        let (d, policy) = (&s.d, &s.env.policy);
+        if !matches!(d.status, DeploymentStatus::Pending | DeploymentStatus::Approved) {
+            out.push(Error::InvalidTransition { action: "execute", from: d.status, to: Some(DeploymentStatus::Deploying) });
+        }
+        let roles = if d.kind == DeploymentKind::Rollback { &policy.rollback.roles } else { &policy.execute_roles };
+        if let Err(e) = require_role(actor, roles, "execute deployments here") {
+            out.push(e);
+        }
+        if !s.approvals.satisfied() || d.status == DeploymentStatus::Pending {
+            match opts.break_glass_reason.map(str::trim).filter(|r| !r.is_empty()) {
+                Some(_) if actor.has_any_role(&policy.break_glass_roles) && !policy.break_glass_roles.is_empty() => {}
+                Some(_) => out.push(Error::Forbidden(format!(
+                    "actor `{}` may not break glass: needs one of the roles {}",
+                    actor.id,
+                    crate::policy::quoted(&policy.break_glass_roles)
+                ))),
+                None => {
+                    let mut why = s.approvals.describe_missing();
+                    for v in &s.approvals.void {
+                        why.push_str(&format!("; approval by `{}` no longer counts ({})", v.actor_id, v.reason.replace('_', " ")));
+                    }
+                    if why.is_empty() {
+                        why = format!("deployment is `{}`", d.status);
+                    }
+                    out.push(Error::PolicyViolation(format!("deployment `{}` is not approved: {}", d.id, why.trim_start_matches("; "))));
+                }
+            }
+        }
+        if let Some(other) = tx.deploying_in(&d.project_id, &d.environment)? {
+            let msg = format!("deployment `{other}` is already deploying in `{}`", d.environment);
+            report.push(Finding::error("environment_busy", msg.clone(), None));
+            out.push(Error::Conflict(msg));
+        }
+        if let Some(of) = &d.rollback_of {
+            let target = need_deployment(tx, &d.project_id, of)?;
+            if target.status != DeploymentStatus::Deployed {
+                out.push(Error::InvalidTransition { action: "roll back", from: target.status, to: Some(DeploymentStatus::RolledBack) });
+            }
+        }
+        let found = self.validate(tx, &s.env, d, Phase::Execute)?;
+        report.errors.extend(found.errors);
+        report.warnings.extend(found.warnings);
+        if report.errors.iter().any(|f| f.code != "environment_busy") {
+            out.push(Error::ValidationFailed(report.clone()));
+        }
+        Ok(())
+    }
+
+    /// What rolling back `d` would restore. Only entities `d` still has live are affected.
+    /// Without a target each returns to the version it replaced; with a target, to what was live
+    /// right after the target went live, or is removed if nothing was.
+    pub(super) fn plan_rollback(&self, tx: &dyn StoreTx, d: &Deployment, target: Option<&str>) -> Result<RollbackPlan> {
+        let target_seq = match target {
+            None => None,
+            Some(t) => {
+                let t = need_deployment(tx, &d.project_id, t)?;
+                if t.environment != d.environment {
+                    return Err(Error::invalid_input(format!("rollback target `{}` is in `{}`, not `{}`", t.id, t.environment, d.environment)));
+                }
+                if t.id >= d.id {
+                    return Err(Error::invalid_input(format!("rollback target `{}` is not earlier than `{}`", t.id, d.id)));
+                }
+                let Some(seq) = t.activation_seq else {
+                    return Err(Error::invalid_input(format!("rollback target `{}` never went live (it is `{}`)", t.id, t.status)));
+                };
+                Some((t.id, seq))
+            }
+        };
+        let mut items = Vec::new();
+        let mut to: Option<String> = None;
+        for item in &d.items {
+            let live = tx.active(&d.project_id, &d.environment, &item.entity_type, &item.entity_id)?;
+            if live.is_none_or(|a| a.deployment_id != d.id) {
+                continue;
+            }
+            let version_tag = match &target_seq {
+                None => {
+                    if let Some(p) = &item.previous_deployment_id
+                        && to.as_ref().is_none_or(|t| p > t) {
+                            to = Some(p.clone());
+                        }
+                    item.previous_version.clone()
+                }
+                Some((_, seq)) => tx.history_at(&d.project_id, &d.environment, &item.entity_type, &item.entity_id, *seq)?.and_then(|h| h.version_tag),
+            };
+            items.push(DeploymentItem {
+                entity_type: item.entity_type.clone(),
+                entity_id: item.entity_id.clone(),
+                version_tag,
+                change_message: Some(format!("rollback of `{}`", d.id)),
+                risk: item.risk,
+                status: ItemStatus::Pending,
+                error_message: None,
+                deployed_at: None,
+                previous_version: None,
+                previous_deployment_id: None,
+            });
+        }
+        if let Some((id, _)) = target_seq {
+            to = Some(id);
+        } else if items.iter().all(|i| i.version_tag.is_none()) {
+            return Err(Error::not_found(format!(
+                "no earlier deployment to roll back to: `{}` made the first versions of its items live in `{}`",
+                d.id, d.environment
+            )));
+        }
+        Ok(RollbackPlan { items, to })
+    }
+
+    /// Answers whether `actor` may perform `action` on a deployment now, and if not, why, rule by
+    /// rule, without changing anything.
+    pub fn check(&self, project: &str, deployment_id: &str, actor: &Actor, action: Action) -> Result<DryRun> {
+        actor.check()?;
+        self.read(|tx| {
+            let s = self.subject(tx, project, deployment_id)?;
+            let mut findings = ValidationReport::default();
+            let blockers = self.blockers(tx, &s, actor, action, GateOptions::default(), &mut findings)?;
+            Ok(DryRun {
+                action,
+                allowed: blockers.is_empty(),
+                blockers: blockers.iter().map(|e| Blocker { code: e.code(), message: e.to_string() }).collect(),
+                approvals: s.approvals.clone(),
+                findings,
+            })
+        })
+    }
+}
+
+/// The first blocker as the command's error.
+pub(super) fn first(blockers: Vec<Error>) -> Result<()> {
+    match blockers.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Checks a transition against the table (defense in depth behind the gates).
+pub(super) fn transition(d: &mut Deployment, action: &'static str, to: DeploymentStatus) -> Result<()> {
+    state::check(action, d.status, to)?;
+    d.status = to;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! The engine: every command runs as one store transaction and appends to the audit chain in
+//! that same transaction.
+
+mod admin;
+mod execute;
+mod gate;
+mod lifecycle;
+mod query;
+
+pub use gate::{Action, Blocker, DryRun};
+pub use lifecycle::{ApproveOptions, ExecuteOptions, RollbackOptions};
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, NewEntry};
+use crate::clock::{now_micros, Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::model::{Actor, Deployment, Environment, Project};
+use crate::store::{SqliteStore, Store, StoreTx};
+use crate::validation::Validator;
+
+type Validators = BTreeMap<String, Arc<dyn Validator>>;
+
+/// The deployment-governance engine a host embeds. Cheap to share: `Send + Sync`; every method
+/// takes `&self`.
+pub struct Engine {
+    store: Box<dyn Store>,
+    clock: Arc<dyn Clock>,
+    validators: RwLock<Validators>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Opens the embedded SQLite store at `path` (created if missing; `:memory:` for a private
+    /// in-memory store) with the system clock.
+    pub fn open(path: &str) -> Result<Self> {
+        Ok(Self::with_store(Box::new(SqliteStore::open(path)?), Arc::new(SystemClock)))
+    }
+
+    /// An in-memory engine (tests, demos).
+    pub fn in_memory() -> Result<Self> {
+        Self::open(":memory:")
+    }
+
+    /// An engine over any store and clock.
+    pub fn with_store(store: Box<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock, validators: RwLock::new(BTreeMap::new()) }
+    }
+
+    /// Registers (or replaces) a custom validator under `name`; it runs on every request and
+    /// again before every execution.
+    pub fn register_validator(&self, name: &str, validator: Arc<dyn Validator>) -> Result<()> {
+        crate::model::check_id("validator name", name)?;
+        self.validators.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), validator);
+        Ok(())
+    }
+
+    /// Removes a custom validator; returns whether it existed.
+    pub fn unregister_validator(&self, name: &str) -> bool {
+        self.validators.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(name).is_some()
+    }
+
+    fn validators(&self) -> Validators {
+        self.validators.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        now_micros(self.clock.as_ref())
+    }
+
+    /// Runs `f` in one write transaction and returns its value.
+    fn write<T>(&self, mut f: impl FnMut(&dyn StoreTx) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        self.store.write(&mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::storage("transaction returned no result"))
+    }
+
+    /// Runs `f` in one read transaction and returns its value.
+    fn read<T>(&self, mut f: impl FnMut(&dyn StoreTx) -> Result<T>) -> Result<T> {
+        let mut out = None;
+        self.store.read(&mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::storage("transaction returned no result"))
+    }
+}
+
+/// Serializes a record for the audit trail.
+fn snapshot<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// Appends an audit entry for `actor` inside `tx`.
+#[expect(clippy::too_many_arguments, reason = "one audit entry has this many parts")]
+fn record(
+    tx: &dyn StoreTx,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &'static str,
+    project: &str,
+    object: (&'static str, &str),
+    before: serde_json::Value,
+    after: serde_json::Value,
+    reason: Option<&str>,
+) -> Result<()> {
+    audit::append(
+        tx,
+        at,
+        NewEntry {
+            actor_id: actor.to_owned(),
+            action,
+            project_id: Some(project.to_owned()),
+            object_type: object.0,
+            object_id: object.1.to_owned(),
+            before,
+            after,
+            reason: reason.map(str::to_owned),
+        },
+    )
+    .map(|_| ())
+}
+
+/// The audit view of a deployment (secrets are already redacted in its snapshot).
+fn deployment_audit(d: &Deployment) -> serde_json::Value {
+    serde_json::json!({
+        "status": d.status,
+        "revision": d.revision,
+        "content_hash": d.content_hash,
+        "items": d.items.iter().map(|i| serde_json::json!({
+            "entity_type": i.entity_type, "entity_id": i.entity_id, "version_tag": i.version_tag,
+            "status": i.status, "error_message": i.error_message, "previous_version": i.previous_version,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// SHA-256 over the items (with their catalog digests) and the environment's configuration.
+/// Secret values enter only as their own SHA-256.
+fn content_hash(tx: &dyn StoreTx, env: &Environment, items: &[(String, String, Option<String>)]) -> Result<String> {
+    let mut parts = Vec::with_capacity(items.len());
+    for (et, eid, tag) in items {
+        let digest = match tag {
+            Some(t) => tx.version(&env.project_id, et, eid, t)?.and_then(|v| v.spec.digest),
+            None => None,
+        };
+        parts.push(serde_json::json!([et, eid, tag, digest]));
+    }
+    let config: Vec<serde_json::Value> = env
+        .variables
+        .iter()
+        .map(|v| {
+            let value = if v.secret { hex::encode(Sha256::digest(v.value.as_bytes())) } else { v.value.clone() };
+            serde_json::json!([v.key, value, v.secret])
+        })
+        .collect();
+    let canonical = serde_json::to_vec(&serde_json::json!({ "items": parts, "config": config }))
+        .map_err(|e| Error::storage(format!("cannot hash content: {e}")))?;
+    Ok(hex::encode(Sha256::digest(canonical)))
+}
+
+/// Loads a project or fails with `not_found`.
+fn need_project(tx: &dyn StoreTx, id: &str) -> Result<Project> {
+    tx.project(id)?.ok_or_else(|| Error::not_found(format!("project `{id}` does not exist")))
+}
+
+/// Loads an environment or fails with `not_found`.
+fn need_env(tx: &dyn StoreTx, project: &str, name: &str) -> Result<Environment> {
+    tx.environment(project, name)?
+        .ok_or_else(|| Error::not_found(format!("environment `{name}` does not exist in project `{project}`")))
+}
+
+/// Loads a deployment of a project or fails with `not_found`.
+fn need_deployment(tx: &dyn StoreTx, project: &str, id: &str) -> Result<Deployment> {
+    tx.deployment(project, id)?
+        .ok_or_else(|| Error::not_found(format!("deployment `{id}` does not exist in project `{project}`")))
+}
+
+/// Refuses an actor without any of `roles` (empty = anyone) for `what`.
+fn require_role(actor: &Actor, roles: &[String], what: &str) -> Result<()> {
+    if actor.has_any_role(roles) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "actor `{}` may not {what}: needs one of the roles {}",
+            actor.id,
+            crate::policy::quoted(roles)
+        )))
+    }
+}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../../README.md")]
+
+pub mod audit;
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod executor;
+pub mod model;
+pub mod policy;
+pub mod state;
+pub mod store;
+pub mod validation;
+pub mod version;
+
+pub use audit::{AuditEntry, AuditVerification};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use engine::{Action, ApproveOptions, Blocker, DryRun, Engine, ExecuteOptions, RollbackOptions};
+pub use error::{Error, ErrorCode, Result};
+pub use executor::{Activation, Executor, NoopExecutor};
+pub use model::*;
+pub use policy::{ApprovalRule, ApprovalState, Policy, RiskEscalation, RollbackPolicy, RuleStatus};
+pub use validation::{Finding, Phase, Severity, ValidationContext, ValidationReport, Validator};

@@ -1,0 +1,80 @@
+//! The storage abstraction. The engine runs every command as one closure inside [`Store::write`];
+//! an implementation must make that closure atomic and serializable with respect to every other
+//! writer (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SERIALIZABLE` or row locks), and must enforce
+//! the compare-and-set in [`StoreTx::update_deployment`] and [`StoreTx::update_environment`].
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::audit::AuditEntry;
+use crate::error::Result;
+use crate::model::{ActiveEntry, Deployment, DeploymentFilter, Environment, HistoryEntry, Project, Version};
+
+/// A storage backend.
+pub trait Store: Send + Sync {
+    /// Runs `f` in a read-only snapshot.
+    fn read(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()>;
+    /// Runs `f` in a write transaction: committed when `f` returns `Ok`, rolled back otherwise.
+    fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()>;
+}
+
+/// Operations available inside a transaction. Every lookup is scoped to a project.
+pub trait StoreTx {
+    /// A project by id.
+    fn project(&self, id: &str) -> Result<Option<Project>>;
+    /// Inserts a project (`conflict` if the id exists).
+    fn insert_project(&self, p: &Project) -> Result<()>;
+
+    /// One environment.
+    fn environment(&self, project: &str, name: &str) -> Result<Option<Environment>>;
+    /// All environments of a project, in order.
+    fn environments(&self, project: &str) -> Result<Vec<Environment>>;
+    /// Inserts an environment (`conflict` if the name exists).
+    fn insert_environment(&self, e: &Environment) -> Result<()>;
+    /// Replaces an environment whose stored revision is `expected_revision` (`conflict` otherwise).
+    fn update_environment(&self, e: &Environment, expected_revision: i64) -> Result<()>;
+
+    /// One catalog version.
+    fn version(&self, project: &str, entity_type: &str, entity_id: &str, tag: &str) -> Result<Option<Version>>;
+    /// Every version of one entity, newest registration first.
+    fn versions(&self, project: &str, entity_type: &str, entity_id: &str) -> Result<Vec<Version>>;
+    /// Inserts a catalog version.
+    fn insert_version(&self, v: &Version) -> Result<()>;
+
+    /// One deployment.
+    fn deployment(&self, project: &str, id: &str) -> Result<Option<Deployment>>;
+    /// The deployment created with an idempotency key.
+    fn deployment_by_key(&self, project: &str, key: &str) -> Result<Option<Deployment>>;
+    /// Inserts a deployment.
+    fn insert_deployment(&self, d: &Deployment) -> Result<()>;
+    /// Replaces a deployment whose stored revision is `expected_revision` (`conflict` otherwise).
+    fn update_deployment(&self, d: &Deployment, expected_revision: i64) -> Result<()>;
+    /// Deployments matching `filter`, newest first, at most `limit`.
+    fn list_deployments(&self, project: &str, filter: &DeploymentFilter, limit: u32) -> Result<Vec<Deployment>>;
+    /// The id of the deployment `deploying` in an environment, if any.
+    fn deploying_in(&self, project: &str, environment: &str) -> Result<Option<String>>;
+
+    /// The live version of one entity (the hot path: an indexed point lookup).
+    fn active(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str) -> Result<Option<ActiveEntry>>;
+    /// Everything live in an environment.
+    fn active_state(&self, project: &str, environment: &str) -> Result<Vec<ActiveEntry>>;
+    /// Sets (`Some`) or removes (`None` version) one entity's live version and appends the change
+    /// to the activation history; returns the history sequence number.
+    fn apply_activation(&self, project: &str, change: &HistoryEntry) -> Result<i64>;
+    /// How many entities `deployment_id` still has live.
+    fn live_count(&self, project: &str, deployment_id: &str) -> Result<i64>;
+    /// The last change of one entity at or before history position `max_seq`.
+    fn history_at(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str, max_seq: i64) -> Result<Option<HistoryEntry>>;
+    /// Changes of one entity across environments, newest first.
+    fn entity_history(&self, project: &str, entity_type: &str, entity_id: &str, limit: u32) -> Result<Vec<HistoryEntry>>;
+
+    /// Sequence and hash of the last audit entry.
+    fn audit_head(&self) -> Result<Option<(i64, String)>>;
+    /// Appends an audit entry and moves the head.
+    fn insert_audit(&self, e: &AuditEntry) -> Result<()>;
+    /// Entries with `seq > after`, in order, at most `limit`.
+    fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Entries of a project (optionally one object), with `seq > after`, in order.
+    fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+}

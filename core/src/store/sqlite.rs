@@ -1,0 +1,456 @@
+//! The embedded SQLite store (rusqlite, bundled SQLite): WAL, busy timeout, migrations through
+//! `rusqlite_migration`, one connection per engine behind a mutex.
+
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+use serde::de::DeserializeOwned;
+
+use super::{Store, StoreTx};
+use crate::audit::AuditEntry;
+use crate::error::{Error, Result};
+use crate::model::{ActiveEntry, Deployment, DeploymentFilter, Environment, HistoryEntry, Project, Version};
+
+/// How long a writer waits for another writer (another thread or process) before `conflict`.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+}
+
+/// SQLite-backed [`Store`]. Safe to share between threads; several processes may open the same
+/// file (WAL mode; writers are serialized by `BEGIN IMMEDIATE`).
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a database file, or `:memory:`, and migrates it.
+    pub fn open(path: &str) -> Result<Self> {
+        if path.is_empty() {
+            return Err(Error::invalid_input("database path must not be empty"));
+        }
+        if path.contains('\0') {
+            return Err(Error::invalid_input("database path contains a nul byte"));
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if path != ":memory:" {
+            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(Error::storage(format!("cannot enable wal mode on `{path}` (got `{mode}`)")));
+            }
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations().to_latest(&mut conn).map_err(|e| Error::storage(format!("migration failed: {e}")))?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back on
+        // drop), so a poisoned mutex is safe to reuse.
+        self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn run(&self, behavior: TransactionBehavior, commit: bool, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(behavior)?;
+        f(&SqliteTx(&tx))?;
+        if commit {
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn read(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
+        self.run(TransactionBehavior::Deferred, false, f)
+    }
+
+    fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
+        self.run(TransactionBehavior::Immediate, true, f)
+    }
+}
+
+struct SqliteTx<'a>(&'a Connection);
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn from_micros(v: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(0, v))
+}
+
+fn to_doc<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::storage(format!("cannot serialize record: {e}")))
+}
+
+fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| Error::storage(format!("stored record is unreadable: {e}")))
+}
+
+/// Maps a uniqueness violation to `conflict` with `msg`.
+fn unique(e: rusqlite::Error, msg: impl FnOnce() -> String) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => Error::Conflict(msg()),
+        _ => e.into(),
+    }
+}
+
+fn docs<T: DeserializeOwned>(rows: Vec<String>) -> Result<Vec<T>> {
+    rows.iter().map(|s| from_doc(s)).collect()
+}
+
+fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
+    Ok(HistoryEntry {
+        seq: r.get(0)?,
+        environment: r.get(1)?,
+        entity_type: r.get(2)?,
+        entity_id: r.get(3)?,
+        version_tag: r.get(4)?,
+        deployment_id: r.get(5)?,
+        at: from_micros(r.get(6)?)?,
+    })
+}
+
+const HISTORY_COLS: &str = "seq, environment, entity_type, entity_id, version_tag, deployment_id, at";
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String, String, String)> {
+    let e = AuditEntry {
+        seq: r.get(0)?,
+        at: DateTime::<Utc>::UNIX_EPOCH,
+        actor_id: r.get(2)?,
+        action: r.get(3)?,
+        project_id: r.get(4)?,
+        object_type: r.get(5)?,
+        object_id: r.get(6)?,
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+        reason: r.get(9)?,
+        prev_hash: r.get(10)?,
+        hash: r.get(11)?,
+    };
+    Ok((e, r.get(1)?, r.get(7)?, r.get(8)?))
+}
+
+const AUDIT_COLS: &str = "seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash, hash";
+
+/// Finishes rows read by [`audit_row`]: parses the timestamp and the before/after JSON. A row that
+/// does not parse is reported as a corrupt audit entry.
+fn audit_finish(rows: Vec<(AuditEntry, String, String, String)>) -> Result<Vec<AuditEntry>> {
+    rows.into_iter()
+        .map(|(mut e, at, before, after)| {
+            let bad = |what: &str| Error::AuditCorrupt { seq: e.seq, problem: format!("{what} is unreadable") };
+            e.at = DateTime::parse_from_rfc3339(&at).map_err(|_| bad("timestamp"))?.with_timezone(&Utc);
+            e.before = serde_json::from_str(&before).map_err(|_| bad("before-state"))?;
+            e.after = serde_json::from_str(&after).map_err(|_| bad("after-state"))?;
+            Ok(e)
+        })
+        .collect()
+}
+
+impl SqliteTx<'_> {
+    fn strings(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<String>> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let rows = st.query_map(p, |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn one_doc<T: DeserializeOwned>(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Option<T>> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let s: Option<String> = st.query_row(p, |r| r.get(0)).optional()?;
+        s.map(|s| from_doc(&s)).transpose()
+    }
+}
+
+impl StoreTx for SqliteTx<'_> {
+    fn project(&self, id: &str) -> Result<Option<Project>> {
+        self.one_doc("SELECT doc FROM projects WHERE id = ?1", &[&id])
+    }
+
+    fn insert_project(&self, p: &Project) -> Result<()> {
+        self.0
+            .prepare_cached("INSERT INTO projects (id, tenant, doc) VALUES (?1, ?2, ?3)")?
+            .execute(params![p.id, p.tenant, to_doc(p)?])
+            .map_err(|e| unique(e, || format!("project `{}` already exists", p.id)))?;
+        Ok(())
+    }
+
+    fn environment(&self, project: &str, name: &str) -> Result<Option<Environment>> {
+        self.one_doc("SELECT doc FROM environments WHERE project_id = ?1 AND name = ?2", &[&project, &name])
+    }
+
+    fn environments(&self, project: &str) -> Result<Vec<Environment>> {
+        docs(self.strings("SELECT doc FROM environments WHERE project_id = ?1 ORDER BY position, name", &[&project])?)
+    }
+
+    fn insert_environment(&self, e: &Environment) -> Result<()> {
+        self.0
+            .prepare_cached("INSERT INTO environments (project_id, name, position, revision, doc) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![e.project_id, e.name, e.position, e.revision, to_doc(e)?])
+            .map_err(|err| unique(err, || format!("environment `{}` already exists in project `{}`", e.name, e.project_id)))?;
+        Ok(())
+    }
+
+    fn update_environment(&self, e: &Environment, expected_revision: i64) -> Result<()> {
+        let n = self
+            .0
+            .prepare_cached("UPDATE environments SET position = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND name = ?2 AND revision = ?6")?
+            .execute(params![e.project_id, e.name, e.position, e.revision, to_doc(e)?, expected_revision])?;
+        if n == 0 {
+            return Err(Error::Conflict(format!("environment `{}` was changed concurrently (expected revision {expected_revision})", e.name)));
+        }
+        Ok(())
+    }
+
+    fn version(&self, project: &str, entity_type: &str, entity_id: &str, tag: &str) -> Result<Option<Version>> {
+        self.one_doc(
+            "SELECT doc FROM versions WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND version_tag = ?4",
+            &[&project, &entity_type, &entity_id, &tag],
+        )
+    }
+
+    fn versions(&self, project: &str, entity_type: &str, entity_id: &str) -> Result<Vec<Version>> {
+        docs(self.strings(
+            "SELECT doc FROM versions WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 ORDER BY registered_at DESC, version_tag DESC",
+            &[&project, &entity_type, &entity_id],
+        )?)
+    }
+
+    fn insert_version(&self, v: &Version) -> Result<()> {
+        let s = &v.spec;
+        self.0
+            .prepare_cached(
+                "INSERT INTO versions (project_id, entity_type, entity_id, version_tag, registered_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![v.project_id, s.entity_type, s.entity_id, s.version_tag, micros(v.registered_at), to_doc(v)?])
+            .map_err(|e| unique(e, || format!("version `{}` of `{}` `{}` is already registered", s.version_tag, s.entity_type, s.entity_id)))?;
+        Ok(())
+    }
+
+    fn deployment(&self, project: &str, id: &str) -> Result<Option<Deployment>> {
+        self.one_doc("SELECT doc FROM deployments WHERE project_id = ?1 AND id = ?2", &[&project, &id])
+    }
+
+    fn deployment_by_key(&self, project: &str, key: &str) -> Result<Option<Deployment>> {
+        self.one_doc("SELECT doc FROM deployments WHERE project_id = ?1 AND idempotency_key = ?2", &[&project, &key])
+    }
+
+    fn insert_deployment(&self, d: &Deployment) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO deployments (id, project_id, environment, status, requested_by, requested_at, idempotency_key, revision, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                d.id,
+                d.project_id,
+                d.environment,
+                d.status.as_str(),
+                d.requested_by,
+                micros(d.requested_at),
+                d.idempotency_key,
+                d.revision,
+                to_doc(d)?
+            ])
+            .map_err(|e| unique(e, || format!("deployment `{}` conflicts with an existing one", d.id)))?;
+        let mut st = self.0.prepare_cached(
+            "INSERT OR IGNORE INTO deployment_entities (project_id, entity_type, entity_id, deployment_id) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for item in &d.items {
+            st.execute(params![d.project_id, item.entity_type, item.entity_id, d.id])?;
+        }
+        Ok(())
+    }
+
+    fn update_deployment(&self, d: &Deployment, expected_revision: i64) -> Result<()> {
+        let n = self
+            .0
+            .prepare_cached("UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6")?
+            .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, to_doc(d)?, expected_revision])
+            .map_err(|e| unique(e, || format!("another deployment is already deploying in `{}`", d.environment)))?;
+        if n == 0 {
+            return Err(Error::Conflict(format!("deployment `{}` was changed concurrently (expected revision {expected_revision})", d.id)));
+        }
+        Ok(())
+    }
+
+    fn list_deployments(&self, project: &str, f: &DeploymentFilter, limit: u32) -> Result<Vec<Deployment>> {
+        let mut sql = String::from("SELECT doc FROM deployments WHERE project_id = ?1");
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(project.to_owned())];
+        let mut push = |clause: &str, v: Box<dyn rusqlite::ToSql>| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(e) = &f.environment {
+            push(" AND environment = ?", Box::new(e.clone()));
+        }
+        if let Some(s) = f.status {
+            push(" AND status = ?", Box::new(s.as_str()));
+        }
+        if let Some(r) = &f.requested_by {
+            push(" AND requested_by = ?", Box::new(r.clone()));
+        }
+        if let Some(t) = f.requested_after {
+            push(" AND requested_at >= ?", Box::new(micros(t)));
+        }
+        if let Some(t) = f.requested_before {
+            push(" AND requested_at < ?", Box::new(micros(t)));
+        }
+        if let Some(c) = &f.cursor {
+            push(" AND id < ?", Box::new(c.clone()));
+        }
+        if let Some(t) = &f.entity_type {
+            push(" AND id IN (SELECT deployment_id FROM deployment_entities WHERE project_id = ?1 AND entity_type = ?", Box::new(t.clone()));
+            match &f.entity_id {
+                Some(i) => push(" AND entity_id = ?)", Box::new(i.clone())),
+                None => sql.push(')'),
+            }
+        }
+        args.push(Box::new(i64::from(limit)));
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
+        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|b| b.as_ref()).collect();
+        docs(self.strings(&sql, &refs)?)
+    }
+
+    fn deploying_in(&self, project: &str, environment: &str) -> Result<Option<String>> {
+        let mut st = self.0.prepare_cached("SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status = 'deploying'")?;
+        Ok(st.query_row(params![project, environment], |r| r.get(0)).optional()?)
+    }
+
+    fn active(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str) -> Result<Option<ActiveEntry>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT version_tag, deployment_id, since FROM active_state
+             WHERE project_id = ?1 AND environment = ?2 AND entity_type = ?3 AND entity_id = ?4",
+        )?;
+        Ok(st
+            .query_row(params![project, environment, entity_type, entity_id], |r| {
+                Ok(ActiveEntry {
+                    environment: environment.to_owned(),
+                    entity_type: entity_type.to_owned(),
+                    entity_id: entity_id.to_owned(),
+                    version_tag: r.get(0)?,
+                    deployment_id: r.get(1)?,
+                    since: from_micros(r.get(2)?)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn active_state(&self, project: &str, environment: &str) -> Result<Vec<ActiveEntry>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT entity_type, entity_id, version_tag, deployment_id, since FROM active_state
+             WHERE project_id = ?1 AND environment = ?2 ORDER BY entity_type, entity_id",
+        )?;
+        let rows = st.query_map(params![project, environment], |r| {
+            Ok(ActiveEntry {
+                environment: environment.to_owned(),
+                entity_type: r.get(0)?,
+                entity_id: r.get(1)?,
+                version_tag: r.get(2)?,
+                deployment_id: r.get(3)?,
+                since: from_micros(r.get(4)?)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn apply_activation(&self, project: &str, c: &HistoryEntry) -> Result<i64> {
+        match &c.version_tag {
+            Some(tag) => self
+                .0
+                .prepare_cached(
+                    "INSERT INTO active_state (project_id, environment, entity_type, entity_id, version_tag, deployment_id, since)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (project_id, environment, entity_type, entity_id)
+                     DO UPDATE SET version_tag = excluded.version_tag, deployment_id = excluded.deployment_id, since = excluded.since",
+                )?
+                .execute(params![project, c.environment, c.entity_type, c.entity_id, tag, c.deployment_id, micros(c.at)])?,
+            None => self
+                .0
+                .prepare_cached("DELETE FROM active_state WHERE project_id = ?1 AND environment = ?2 AND entity_type = ?3 AND entity_id = ?4")?
+                .execute(params![project, c.environment, c.entity_type, c.entity_id])?,
+        };
+        self.0
+            .prepare_cached(
+                "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![project, c.environment, c.entity_type, c.entity_id, c.version_tag, c.deployment_id, micros(c.at)])?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn live_count(&self, project: &str, deployment_id: &str) -> Result<i64> {
+        let mut st = self.0.prepare_cached("SELECT COUNT(*) FROM active_state WHERE project_id = ?1 AND deployment_id = ?2")?;
+        Ok(st.query_row(params![project, deployment_id], |r| r.get(0))?)
+    }
+
+    fn history_at(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str, max_seq: i64) -> Result<Option<HistoryEntry>> {
+        let sql = format!(
+            "SELECT {HISTORY_COLS} FROM activation_history
+             WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND environment = ?4 AND seq <= ?5
+             ORDER BY seq DESC LIMIT 1"
+        );
+        let mut st = self.0.prepare_cached(&sql)?;
+        Ok(st.query_row(params![project, entity_type, entity_id, environment, max_seq], history_row).optional()?)
+    }
+
+    fn entity_history(&self, project: &str, entity_type: &str, entity_id: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
+        let sql = format!(
+            "SELECT {HISTORY_COLS} FROM activation_history
+             WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 ORDER BY seq DESC LIMIT ?4"
+        );
+        let mut st = self.0.prepare_cached(&sql)?;
+        let rows = st.query_map(params![project, entity_type, entity_id, limit], history_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        let mut st = self.0.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?;
+        Ok(st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
+    fn insert_audit(&self, e: &AuditEntry) -> Result<()> {
+        let json = |v: &serde_json::Value| to_doc(v);
+        self.0
+            .prepare_cached(&format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"))?
+            .execute(params![
+                e.seq,
+                e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                e.actor_id,
+                e.action,
+                e.project_id,
+                e.object_type,
+                e.object_id,
+                json(&e.before)?,
+                json(&e.after)?,
+                e.reason,
+                e.prev_hash,
+                e.hash
+            ])
+            .map_err(|err| unique(err, || format!("audit entry {} was written concurrently", e.seq)))?;
+        self.0
+            .prepare_cached("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")?
+            .execute(params![e.seq, e.hash])?;
+        Ok(())
+    }
+
+    fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut st = self.0.prepare_cached(&format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+        let rows = st.query_map(params![after, limit], audit_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        audit_finish(rows)
+    }
+
+    fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {AUDIT_COLS} FROM audit_log WHERE project_id = ?1 AND (?2 IS NULL OR object_id = ?2) AND seq > ?3 ORDER BY seq LIMIT ?4"
+        ))?;
+        let rows = st.query_map(params![project, object_id, after, limit], audit_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        audit_finish(rows)
+    }
+}
