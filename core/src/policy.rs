@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Actor, Approval, Deployment, RiskLevel, AUTO_APPROVER};
+use crate::model::{Actor, Approval, Deployment, DeploymentKind, RiskLevel, AUTO_APPROVER};
 
 /// Roles that administer projects and environments (create environments, set policies).
 pub const ADMIN_ROLES: [&str; 2] = ["admin", "tenant_admin"];
@@ -174,9 +174,12 @@ impl Policy {
         rules
     }
 
-    /// Whether a deployment under this policy is approved automatically at request.
-    pub fn is_automatic(&self, risk: RiskLevel) -> bool {
-        self.effective_rules(risk).is_empty()
+    /// The rules a deployment must meet: none for a rollback unless `rollback.requires_approval`.
+    pub fn rules_for(&self, kind: DeploymentKind, risk: RiskLevel) -> Vec<ApprovalRule> {
+        if kind == DeploymentKind::Rollback && !self.rollback.requires_approval {
+            return vec![];
+        }
+        self.effective_rules(risk)
     }
 
     /// Roles allowed to reject: `reject_roles`, or every role eligible for some rule.
@@ -264,7 +267,7 @@ fn void_reason(policy: &Policy, approval: &Approval, content_hash: &str, now: Da
 /// INVARIANT: each approval was attributed to exactly one rule when it was given, and one actor
 /// has at most one approval per deployment, so a person counts once whatever roles they hold.
 pub fn evaluate(policy: &Policy, d: &Deployment, content_hash: &str, now: DateTime<Utc>) -> ApprovalState {
-    let rules = policy.effective_rules(d.risk);
+    let rules = policy.rules_for(d.kind, d.risk);
     let automatic = rules.is_empty();
     let mut void = Vec::new();
     let mut statuses: Vec<RuleStatus> = rules

@@ -150,10 +150,7 @@ impl Engine {
             return Err(Error::ValidationFailed(report));
         }
         d.warnings = report.warnings;
-        let automatic = match d.kind {
-            DeploymentKind::Rollback => !policy.rollback.requires_approval,
-            _ => policy.is_automatic(d.risk),
-        };
+        let automatic = policy.rules_for(d.kind, d.risk).is_empty();
         if automatic {
             d.approvals.push(Approval {
                 actor_id: AUTO_APPROVER.to_owned(),
