@@ -140,7 +140,10 @@ pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
         None if entries == 0 => {}
         Some((seq, hash)) if seq == entries && hash == prev => {}
         Some((seq, _)) => {
-            return Err(Error::AuditCorrupt { seq: seq.min(entries + 1), problem: format!("chain ends at entry {entries} but the head records entry {seq}") });
+            return Err(Error::AuditCorrupt {
+                seq: seq.min(entries + 1),
+                problem: format!("chain ends at entry {entries} but the head records entry {seq}"),
+            });
         }
         None => return Err(Error::AuditCorrupt { seq: 1, problem: "chain head is missing".into() }),
     }

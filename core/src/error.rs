@@ -77,10 +77,7 @@ impl std::fmt::Display for ErrorCode {
 impl std::str::FromStr for ErrorCode {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| Error::invalid_input(format!("unknown error code `{s}`")))
+        Self::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| Error::invalid_input(format!("unknown error code `{s}`")))
     }
 }
 
@@ -188,9 +185,10 @@ impl From<rusqlite::Error> for Error {
         let message = e.to_string().to_lowercase();
         let message = message.trim_end_matches('.').to_owned();
         if let rusqlite::Error::SqliteFailure(f, _) = &e
-            && matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
-                return Self::Conflict(format!("the store is busy with another writer: {message}"));
-            }
+            && matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        {
+            return Self::Conflict(format!("the store is busy with another writer: {message}"));
+        }
         Self::Storage { message, backend_code }
     }
 }

@@ -1,7 +1,7 @@
 //! The host's hook that makes a version live somewhere real (reload a prompt cache, switch a
 //! model alias, flip a feature flag). The engine itself moves the active state.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::model::Environment;
 

@@ -119,9 +119,7 @@ pub const REDACTED: &str = "***";
 
 /// Replaces secret values by [`REDACTED`].
 pub fn redact(vars: &[Variable]) -> Vec<Variable> {
-    vars.iter()
-        .map(|v| Variable { value: if v.secret { REDACTED.to_owned() } else { v.value.clone() }, ..v.clone() })
-        .collect()
+    vars.iter().map(|v| Variable { value: if v.secret { REDACTED.to_owned() } else { v.value.clone() }, ..v.clone() }).collect()
 }
 
 /// An environment of a project (development, staging, production, ...).

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Actor, Approval, Deployment, DeploymentKind, RiskLevel, AUTO_APPROVER};
+use crate::model::{AUTO_APPROVER, Actor, Approval, Deployment, DeploymentKind, RiskLevel};
 
 /// Roles that administer projects and environments (create environments, set policies).
 pub const ADMIN_ROLES: [&str; 2] = ["admin", "tenant_admin"];
@@ -97,11 +97,7 @@ impl Policy {
     /// `staging`: one approval from `lead` or `admin`.
     pub fn staging() -> Self {
         Self {
-            approval_rules: vec![ApprovalRule {
-                name: "lead".into(),
-                required_approvals: 1,
-                eligible_roles: strings(&["lead", "admin"]),
-            }],
+            approval_rules: vec![ApprovalRule { name: "lead".into(), required_approvals: 1, eligible_roles: strings(&["lead", "admin"]) }],
             execute_roles: strings(&["lead", "admin", "tenant_admin", "developer"]),
             rollback: RollbackPolicy { requires_approval: false, roles: strings(&["lead", "admin", "tenant_admin"]) },
             ..Self::development()
@@ -114,11 +110,7 @@ impl Policy {
         let admins = strings(&ADMIN_ROLES);
         Self {
             approval_rules: vec![ApprovalRule { name: "admins".into(), required_approvals: 2, eligible_roles: admins.clone() }],
-            risk_escalation: vec![RiskEscalation {
-                min_risk: RiskLevel::Critical,
-                extra_approvals: 1,
-                eligible_roles: admins.clone(),
-            }],
+            risk_escalation: vec![RiskEscalation { min_risk: RiskLevel::Critical, extra_approvals: 1, eligible_roles: admins.clone() }],
             request_roles: admins.clone(),
             execute_roles: admins.clone(),
             reject_roles: admins.clone(),
@@ -153,9 +145,10 @@ impl Policy {
             }
         }
         if let Some(ttl) = self.approval_ttl_seconds
-            && ttl <= 0 {
-                return Err(Error::invalid_input(format!("approval_ttl_seconds must be positive, got `{ttl}`")));
-            }
+            && ttl <= 0
+        {
+            return Err(Error::invalid_input(format!("approval_ttl_seconds must be positive, got `{ttl}`")));
+        }
         Ok(())
     }
 
@@ -256,9 +249,10 @@ fn void_reason(policy: &Policy, approval: &Approval, content_hash: &str, now: Da
         return Some("stale_content");
     }
     if let Some(ttl) = policy.approval_ttl_seconds
-        && now - approval.at >= Duration::seconds(ttl) {
-            return Some("expired");
-        }
+        && now - approval.at >= Duration::seconds(ttl)
+    {
+        return Some("expired");
+    }
     None
 }
 
@@ -272,7 +266,13 @@ pub fn evaluate(policy: &Policy, d: &Deployment, content_hash: &str, now: DateTi
     let mut void = Vec::new();
     let mut statuses: Vec<RuleStatus> = rules
         .into_iter()
-        .map(|r| RuleStatus { rule: r.name, required: r.required_approvals, granted: 0, approvers: vec![], eligible_roles: r.eligible_roles })
+        .map(|r| RuleStatus {
+            rule: r.name,
+            required: r.required_approvals,
+            granted: 0,
+            approvers: vec![],
+            eligible_roles: r.eligible_roles,
+        })
         .collect();
     for a in d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER) {
         if let Some(reason) = void_reason(policy, a, content_hash, now) {
@@ -308,11 +308,7 @@ pub fn pick_rule(state: &ApprovalState, actor: &Actor, requested: Option<&str>) 
     let eligible: Vec<&RuleStatus> = state.rules.iter().filter(|r| actor.has_any_role(&r.eligible_roles)).collect();
     if eligible.is_empty() {
         let roles: Vec<String> = state.rules.iter().flat_map(|r| r.eligible_roles.clone()).collect();
-        return Err(Error::Forbidden(format!(
-            "actor `{}` may not approve: needs one of the roles {}",
-            actor.id,
-            quoted(&roles)
-        )));
+        return Err(Error::Forbidden(format!("actor `{}` may not approve: needs one of the roles {}", actor.id, quoted(&roles))));
     }
     let chosen = eligible.iter().find(|r| !r.met()).or(eligible.first()).map(|r| r.rule.clone());
     chosen.ok_or_else(|| Error::Forbidden(format!("actor `{}` may not approve", actor.id)))

@@ -33,11 +33,7 @@ pub fn allowed(from: DeploymentStatus, to: DeploymentStatus) -> bool {
 
 /// Checks `from → to` for the command `action`, naming both states when refused.
 pub fn check(action: &'static str, from: DeploymentStatus, to: DeploymentStatus) -> Result<()> {
-    if allowed(from, to) {
-        Ok(())
-    } else {
-        Err(Error::InvalidTransition { action, from, to: Some(to) })
-    }
+    if allowed(from, to) { Ok(()) } else { Err(Error::InvalidTransition { action, from, to: Some(to) }) }
 }
 
 /// Whether no transition leaves `status`.

@@ -1,7 +1,7 @@
 //! Validation: every finding is collected, each with a code; errors refuse, warnings are kept.
 
 use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::{Deserialize, Serialize};
 
@@ -168,7 +168,10 @@ pub(crate) fn builtin(tx: &dyn StoreTx, env: &Environment, items: &[ItemSpec], r
             match version::compare(&item.version_tag, &live.version_tag) {
                 Some(std::cmp::Ordering::Equal) => report.push(Finding::warning(
                     "version_already_live",
-                    format!("version `{}` of `{}` `{}` is already live in `{}`", item.version_tag, item.entity_type, item.entity_id, env.name),
+                    format!(
+                        "version `{}` of `{}` `{}` is already live in `{}`",
+                        item.version_tag, item.entity_type, item.entity_id, env.name
+                    ),
                     Some(i),
                 )),
                 Some(std::cmp::Ordering::Less) => report.push(Finding::warning(

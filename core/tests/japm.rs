@@ -18,7 +18,13 @@ fn japm_production_workflow() {
     let dev = Actor::new("dave", &["developer"]);
 
     // Earlier release, so a rollback has something to go back to.
-    let first = e.request_deployment(P, &request("production", vec![item("prompt_version", "chatbot", "1.1.0"), item("prompt_asset_version", "templates", "2.0.0")]), &alice).unwrap();
+    let first = e
+        .request_deployment(
+            P,
+            &request("production", vec![item("prompt_version", "chatbot", "1.1.0"), item("prompt_asset_version", "templates", "2.0.0")]),
+            &alice,
+        )
+        .unwrap();
     e.approve(P, &first.id, &bob, &ApproveOptions::default()).unwrap();
     e.approve(P, &first.id, &carol, &ApproveOptions::default()).unwrap();
     let first = e.execute(P, &first.id, &bob, &NoopExecutor, &ExecuteOptions::default()).unwrap();
@@ -26,13 +32,20 @@ fn japm_production_workflow() {
     clock.advance(chrono::Duration::hours(1));
 
     let d = e
-        .request_deployment(P, &request("production", vec![item("prompt_version", "chatbot", "1.2.0"), item("prompt_asset_version", "templates", "2.1.0")]), &alice)
+        .request_deployment(
+            P,
+            &request("production", vec![item("prompt_version", "chatbot", "1.2.0"), item("prompt_asset_version", "templates", "2.1.0")]),
+            &alice,
+        )
         .unwrap();
     assert_eq!(d.status, DeploymentStatus::Pending);
     assert_eq!(e.approve(P, &d.id, &alice, &ApproveOptions::default()).unwrap_err().code(), ErrorCode::SelfApproval);
     assert_eq!(e.approve(P, &d.id, &dev, &ApproveOptions::default()).unwrap_err().code(), ErrorCode::Forbidden);
     // A developer may not even request in production.
-    assert_eq!(e.request_deployment(P, &request("production", vec![item("prompt_version", "chatbot", "1.2.0")]), &dev).unwrap_err().code(), ErrorCode::Forbidden);
+    assert_eq!(
+        e.request_deployment(P, &request("production", vec![item("prompt_version", "chatbot", "1.2.0")]), &dev).unwrap_err().code(),
+        ErrorCode::Forbidden
+    );
     // Not executable with one approval.
     let d1 = e.approve(P, &d.id, &bob, &ApproveOptions { comment: Some("lgtm".into()), rule: None }).unwrap();
     assert_eq!(d1.status, DeploymentStatus::Pending);
@@ -54,7 +67,9 @@ fn japm_production_workflow() {
 
     // Developers may not roll back production; admins may, without approval.
     assert_eq!(e.rollback(P, &d.id, &dev, &NoopExecutor, &rb("bad answers")).unwrap_err().code(), ErrorCode::Forbidden);
-    let r = e.rollback(P, &d.id, &alice, &NoopExecutor, &RollbackOptions { target: Some(first.id.clone()), reason: "bad answers".into() }).unwrap();
+    let r = e
+        .rollback(P, &d.id, &alice, &NoopExecutor, &RollbackOptions { target: Some(first.id.clone()), reason: "bad answers".into() })
+        .unwrap();
     assert_eq!(r.kind, DeploymentKind::Rollback);
     assert_eq!(r.status, DeploymentStatus::Deployed);
     assert_eq!(r.rollback_of.as_deref(), Some(d.id.as_str()));
@@ -70,7 +85,15 @@ fn japm_production_workflow() {
     let actions: Vec<String> = e.audit_log(P, Some(&d.id), 0, Some(100)).unwrap().into_iter().map(|a| a.action).collect();
     assert_eq!(
         actions,
-        ["deployment.requested", "deployment.approval_granted", "deployment.approval_granted", "deployment.approved", "deployment.started", "deployment.deployed", "deployment.rolled_back"]
+        [
+            "deployment.requested",
+            "deployment.approval_granted",
+            "deployment.approval_granted",
+            "deployment.approved",
+            "deployment.started",
+            "deployment.deployed",
+            "deployment.rolled_back"
+        ]
     );
     let v = e.verify_audit().unwrap();
     assert!(v.entries > 20, "{v:?}");

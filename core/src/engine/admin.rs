@@ -2,13 +2,13 @@
 
 use serde_json::json;
 
-use super::{content_hash, need_env, need_project, record, require_role, snapshot, Engine};
+use super::{Engine, content_hash, need_env, need_project, record, require_role, snapshot};
 use crate::error::{Error, Result};
 use crate::model::{
-    check_id, redact, Actor, DeploymentFilter, DeploymentStatus, Environment, EnvironmentSpec, Health, Project, Variable, Version,
-    VersionSpec,
+    Actor, DeploymentFilter, DeploymentStatus, Environment, EnvironmentSpec, Health, Project, Variable, Version, VersionSpec, check_id,
+    redact,
 };
-use crate::policy::{evaluate, Policy, ADMIN_ROLES};
+use crate::policy::{ADMIN_ROLES, Policy, evaluate};
 use crate::state;
 use crate::store::StoreTx;
 
@@ -120,7 +120,17 @@ impl Engine {
             env.variables = variables.to_vec();
             env.revision += 1;
             tx.update_environment(&env, before.revision)?;
-            record(tx, now, &actor.id, "environment.variables_changed", project, ("environment", environment), env_audit(&before), env_audit(&env), None)?;
+            record(
+                tx,
+                now,
+                &actor.id,
+                "environment.variables_changed",
+                project,
+                ("environment", environment),
+                env_audit(&before),
+                env_audit(&env),
+                None,
+            )?;
             self.void_changed_approvals(tx, &env, actor)?;
             Ok(public_env(env))
         })
@@ -129,7 +139,8 @@ impl Engine {
     /// Moves approved deployments of `env` whose approvals no longer count back to `pending`.
     fn void_changed_approvals(&self, tx: &dyn StoreTx, env: &Environment, actor: &Actor) -> Result<()> {
         let now = self.now();
-        let filter = DeploymentFilter { environment: Some(env.name.clone()), status: Some(DeploymentStatus::Approved), ..Default::default() };
+        let filter =
+            DeploymentFilter { environment: Some(env.name.clone()), status: Some(DeploymentStatus::Approved), ..Default::default() };
         let mut cursor = None;
         loop {
             let page = tx.list_deployments(&env.project_id, &DeploymentFilter { cursor: cursor.clone(), ..filter.clone() }, 200)?;
@@ -153,7 +164,17 @@ impl Engine {
                 d.revision += 1;
                 tx.update_deployment(&d, rev)?;
                 let action = if satisfied { "deployment.content_changed" } else { "deployment.approvals_voided" };
-                record(tx, now, &actor.id, action, &env.project_id, ("deployment", &d.id), before, super::deployment_audit(&d), Some("environment configuration changed"))?;
+                record(
+                    tx,
+                    now,
+                    &actor.id,
+                    action,
+                    &env.project_id,
+                    ("deployment", &d.id),
+                    before,
+                    super::deployment_audit(&d),
+                    Some("environment configuration changed"),
+                )?;
             }
         }
         Ok(())
@@ -170,7 +191,17 @@ impl Engine {
             env.health = health;
             env.revision += 1;
             tx.update_environment(&env, before.revision)?;
-            record(tx, now, &actor.id, "environment.health_changed", project, ("environment", environment), json!(before.health), json!(health), None)?;
+            record(
+                tx,
+                now,
+                &actor.id,
+                "environment.health_changed",
+                project,
+                ("environment", environment),
+                json!(before.health),
+                json!(health),
+                None,
+            )?;
             Ok(public_env(env))
         })
     }

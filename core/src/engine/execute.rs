@@ -7,11 +7,11 @@
 
 use serde_json::json;
 
-use super::gate::{first, transition, Action, GateOptions};
-use super::{deployment_audit, need_deployment, need_env, record, Engine};
+use super::gate::{Action, GateOptions, first, transition};
+use super::{Engine, deployment_audit, need_deployment, need_env, record};
 use crate::error::{Error, Result};
 use crate::executor::{self, Activation, Executor};
-use crate::model::{redact, Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus};
+use crate::model::{Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus, redact};
 use crate::store::StoreTx;
 use crate::validation::ValidationReport;
 
@@ -21,7 +21,11 @@ use super::lifecycle::{ExecuteOptions, RollbackOptions};
 enum Outcome {
     Success,
     /// Index of the failed item and its message; the errors of failed reverts by item index.
-    Failed { at: usize, message: String, revert_errors: Vec<(usize, String)> },
+    Failed {
+        at: usize,
+        message: String,
+        revert_errors: Vec<(usize, String)>,
+    },
 }
 
 fn activation<'a>(env: &'a Environment, d: &'a Deployment, i: usize, revert: bool) -> Option<Activation<'a>> {
@@ -51,9 +55,10 @@ fn run_executor(executor: &dyn Executor, env: &Environment, d: &Deployment) -> O
             let mut revert_errors = Vec::new();
             for j in (0..i).rev() {
                 if let Some(r) = activation(env, d, j, true)
-                    && let Err(e) = executor::call(executor, &r) {
-                        revert_errors.push((j, e));
-                    }
+                    && let Err(e) = executor::call(executor, &r)
+                {
+                    revert_errors.push((j, e));
+                }
             }
             return Outcome::Failed { at: i, message, revert_errors };
         }
@@ -67,7 +72,14 @@ impl Engine {
     /// When an item fails, the items already activated are reverted through the executor, the
     /// deployment ends `failed` with per-item statuses and messages, and the active state is left
     /// exactly as it was. Returns the deployment in its final status (`deployed` or `failed`).
-    pub fn execute(&self, project: &str, deployment_id: &str, actor: &Actor, executor: &dyn Executor, opts: &ExecuteOptions) -> Result<Deployment> {
+    pub fn execute(
+        &self,
+        project: &str,
+        deployment_id: &str,
+        actor: &Actor,
+        executor: &dyn Executor,
+        opts: &ExecuteOptions,
+    ) -> Result<Deployment> {
         actor.check()?;
         let (env, started) = self.start(project, deployment_id, actor, opts)?;
         let outcome = run_executor(executor, &env, &started);
@@ -172,8 +184,19 @@ impl Engine {
                 Outcome::Failed { at, message, .. } => {
                     record(tx, now, &actor.id, "deployment.failed", &project, obj, before.clone(), deployment_audit(&d), Some(message))?;
                     if *at > 0 {
-                        let reverted: Vec<_> = d.items.iter().take(*at).map(|i| json!([i.entity_type, i.entity_id, i.previous_version])).collect();
-                        record(tx, now, &actor.id, "deployment.reverted", &project, obj, json!(null), json!({ "restored": reverted }), Some(message))?;
+                        let reverted: Vec<_> =
+                            d.items.iter().take(*at).map(|i| json!([i.entity_type, i.entity_id, i.previous_version])).collect();
+                        record(
+                            tx,
+                            now,
+                            &actor.id,
+                            "deployment.reverted",
+                            &project,
+                            obj,
+                            json!(null),
+                            json!({ "restored": reverted }),
+                            Some(message),
+                        )?;
                     }
                 }
             }
@@ -194,7 +217,17 @@ impl Engine {
             let rev = old.revision;
             old.revision += 1;
             tx.update_deployment(&old, rev)?;
-            record(tx, now, &d.requested_by, "deployment.rolled_back", project, ("deployment", &old.id), before, deployment_audit(&old), d.description.as_deref())?;
+            record(
+                tx,
+                now,
+                &d.requested_by,
+                "deployment.rolled_back",
+                project,
+                ("deployment", &old.id),
+                before,
+                deployment_audit(&old),
+                d.description.as_deref(),
+            )?;
         }
         let mut candidates: Vec<&String> = d.items.iter().filter_map(|i| i.previous_deployment_id.as_ref()).collect();
         candidates.sort();
@@ -210,7 +243,17 @@ impl Engine {
             old.revision += 1;
             tx.update_deployment(&old, rev)?;
             let why = format!("replaced by `{}`", d.id);
-            record(tx, now, &d.requested_by, "deployment.superseded", project, ("deployment", id), before, deployment_audit(&old), Some(&why))?;
+            record(
+                tx,
+                now,
+                &d.requested_by,
+                "deployment.superseded",
+                project,
+                ("deployment", id),
+                before,
+                deployment_audit(&old),
+                Some(&why),
+            )?;
         }
         Ok(())
     }
@@ -221,7 +264,14 @@ impl Engine {
     /// live for the first time are removed. Unless the policy requires approval for rollbacks,
     /// the rollback is approved automatically and executed at once. Returns the rollback
     /// deployment; on success the rolled-back deployment is `rolled_back`.
-    pub fn rollback(&self, project: &str, deployment_id: &str, actor: &Actor, executor: &dyn Executor, opts: &RollbackOptions) -> Result<Deployment> {
+    pub fn rollback(
+        &self,
+        project: &str,
+        deployment_id: &str,
+        actor: &Actor,
+        executor: &dyn Executor,
+        opts: &RollbackOptions,
+    ) -> Result<Deployment> {
         actor.check()?;
         let reason = opts.reason.trim();
         if reason.is_empty() {

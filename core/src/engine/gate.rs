@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{content_hash, need_deployment, need_env, require_role, Engine};
+use super::{Engine, content_hash, need_deployment, need_env, require_role};
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Actor, Deployment, DeploymentItem, DeploymentKind, DeploymentStatus, Environment, ItemSpec, ItemStatus};
-use crate::policy::{evaluate, pick_rule, ApprovalState};
+use crate::policy::{ApprovalState, evaluate, pick_rule};
 use crate::state;
 use crate::store::StoreTx;
 use crate::validation::{self, Finding, Phase, ValidationContext, ValidationReport};
@@ -243,7 +243,10 @@ impl Engine {
             Some(t) => {
                 let t = need_deployment(tx, &d.project_id, t)?;
                 if t.environment != d.environment {
-                    return Err(Error::invalid_input(format!("rollback target `{}` is in `{}`, not `{}`", t.id, t.environment, d.environment)));
+                    return Err(Error::invalid_input(format!(
+                        "rollback target `{}` is in `{}`, not `{}`",
+                        t.id, t.environment, d.environment
+                    )));
                 }
                 if t.id >= d.id {
                     return Err(Error::invalid_input(format!("rollback target `{}` is not earlier than `{}`", t.id, d.id)));
@@ -264,12 +267,15 @@ impl Engine {
             let version_tag = match &target_seq {
                 None => {
                     if let Some(p) = &item.previous_deployment_id
-                        && to.as_ref().is_none_or(|t| p > t) {
-                            to = Some(p.clone());
-                        }
+                        && to.as_ref().is_none_or(|t| p > t)
+                    {
+                        to = Some(p.clone());
+                    }
                     item.previous_version.clone()
                 }
-                Some((_, seq)) => tx.history_at(&d.project_id, &d.environment, &item.entity_type, &item.entity_id, *seq)?.and_then(|h| h.version_tag),
+                Some((_, seq)) => {
+                    tx.history_at(&d.project_id, &d.environment, &item.entity_type, &item.entity_id, *seq)?.and_then(|h| h.version_tag)
+                }
             };
             items.push(DeploymentItem {
                 entity_type: item.entity_type.clone(),

@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::gate::{first, item_keys, transition, Action, GateOptions};
-use super::{content_hash, deployment_audit, need_env, need_project, record, require_role, Engine};
+use super::gate::{Action, GateOptions, first, item_keys, transition};
+use super::{Engine, content_hash, deployment_audit, need_env, need_project, record, require_role};
 use crate::error::{Error, Result};
 use crate::model::{
-    check_id, redact, Actor, Approval, Decision, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus,
-    ItemStatus, RiskLevel, AUTO_APPROVER,
+    AUTO_APPROVER, Actor, Approval, Decision, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus, ItemStatus,
+    RiskLevel, check_id, redact,
 };
 use crate::policy::pick_rule;
 use crate::store::StoreTx;
@@ -87,16 +87,17 @@ impl Engine {
                 })
                 .collect();
             if let Some(key) = &req.idempotency_key
-                && let Some(existing) = tx.deployment_by_key(project, key)? {
-                    let same = existing.environment == req.environment
-                        && existing.name == req.name
-                        && existing.kind == DeploymentKind::Deploy
-                        && item_keys(&existing.items) == item_keys(&items);
-                    if same {
-                        return Ok(existing);
-                    }
-                    return Err(Error::Conflict(format!("idempotency key `{key}` was used for a different deployment `{}`", existing.id)));
+                && let Some(existing) = tx.deployment_by_key(project, key)?
+            {
+                let same = existing.environment == req.environment
+                    && existing.name == req.name
+                    && existing.kind == DeploymentKind::Deploy
+                    && item_keys(&existing.items) == item_keys(&items);
+                if same {
+                    return Ok(existing);
                 }
+                return Err(Error::Conflict(format!("idempotency key `{key}` was used for a different deployment `{}`", existing.id)));
+            }
             require_role(actor, &env.policy.request_roles, &format!("request deployments to `{}`", env.name))?;
             let d = Deployment {
                 id: uuid::Uuid::now_v7().to_string(),
@@ -165,7 +166,17 @@ impl Engine {
         let obj = ("deployment", d.id.as_str());
         record(tx, d.requested_at, &actor.id, "deployment.requested", &d.project_id, obj, json!(null), deployment_audit(&d), reason)?;
         if automatic {
-            record(tx, d.requested_at, AUTO_APPROVER, "deployment.approved", &d.project_id, obj, json!("pending"), json!("approved"), None)?;
+            record(
+                tx,
+                d.requested_at,
+                AUTO_APPROVER,
+                "deployment.approved",
+                &d.project_id,
+                obj,
+                json!("pending"),
+                json!("approved"),
+                None,
+            )?;
         }
         Ok(d)
     }
@@ -186,7 +197,13 @@ impl Engine {
             let d = &mut s.d;
             // A void (stale or expired) earlier approval by the same person is replaced.
             d.approvals.retain(|a| a.actor_id != actor.id);
-            d.approvals.push(Approval { actor_id: actor.id.clone(), at: now, rule: rule.clone(), comment: opts.comment.clone(), content_hash: s.hash.clone() });
+            d.approvals.push(Approval {
+                actor_id: actor.id.clone(),
+                at: now,
+                rule: rule.clone(),
+                comment: opts.comment.clone(),
+                content_hash: s.hash.clone(),
+            });
             d.content_hash = s.hash.clone();
             let satisfied = crate::policy::evaluate(&s.env.policy, d, &s.hash, now).satisfied();
             if satisfied && d.status == DeploymentStatus::Pending {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, NewEntry};
-use crate::clock::{now_micros, Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Deployment, Environment, Project};
 use crate::store::{SqliteStore, Store, StoreTx};
@@ -178,14 +178,12 @@ fn need_project(tx: &dyn StoreTx, id: &str) -> Result<Project> {
 
 /// Loads an environment or fails with `not_found`.
 fn need_env(tx: &dyn StoreTx, project: &str, name: &str) -> Result<Environment> {
-    tx.environment(project, name)?
-        .ok_or_else(|| Error::not_found(format!("environment `{name}` does not exist in project `{project}`")))
+    tx.environment(project, name)?.ok_or_else(|| Error::not_found(format!("environment `{name}` does not exist in project `{project}`")))
 }
 
 /// Loads a deployment of a project or fails with `not_found`.
 fn need_deployment(tx: &dyn StoreTx, project: &str, id: &str) -> Result<Deployment> {
-    tx.deployment(project, id)?
-        .ok_or_else(|| Error::not_found(format!("deployment `{id}` does not exist in project `{project}`")))
+    tx.deployment(project, id)?.ok_or_else(|| Error::not_found(format!("deployment `{id}` does not exist in project `{project}`")))
 }
 
 /// Refuses an actor without any of `roles` (empty = anyone) for `what`.
@@ -193,10 +191,6 @@ fn require_role(actor: &Actor, roles: &[String], what: &str) -> Result<()> {
     if actor.has_any_role(roles) {
         Ok(())
     } else {
-        Err(Error::Forbidden(format!(
-            "actor `{}` may not {what}: needs one of the roles {}",
-            actor.id,
-            crate::policy::quoted(roles)
-        )))
+        Err(Error::Forbidden(format!("actor `{}` may not {what}: needs one of the roles {}", actor.id, crate::policy::quoted(roles))))
     }
 }

@@ -3,12 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::gate::{Action, GateOptions};
-use super::{admin::public_env, need_deployment, need_env, need_project, Engine};
+use super::{Engine, admin::public_env, need_deployment, need_env, need_project};
 use crate::audit::{self, AuditEntry, AuditVerification};
 use crate::error::{Error, Result};
 use crate::model::{
-    ActiveEntry, Actor, Deployment, DeploymentFilter, DeploymentStatus, Environment, EnvironmentDiff, HistoryEntry, Page, Project,
-    Version,
+    ActiveEntry, Actor, Deployment, DeploymentFilter, DeploymentStatus, Environment, EnvironmentDiff, HistoryEntry, Page, Project, Version,
 };
 use crate::validation::ValidationReport;
 

@@ -65,7 +65,14 @@ pub trait StoreTx {
     /// How many entities `deployment_id` still has live.
     fn live_count(&self, project: &str, deployment_id: &str) -> Result<i64>;
     /// The last change of one entity at or before history position `max_seq`.
-    fn history_at(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str, max_seq: i64) -> Result<Option<HistoryEntry>>;
+    fn history_at(
+        &self,
+        project: &str,
+        environment: &str,
+        entity_type: &str,
+        entity_id: &str,
+        max_seq: i64,
+    ) -> Result<Option<HistoryEntry>>;
     /// Changes of one entity across environments, newest first.
     fn entity_history(&self, project: &str, entity_type: &str, entity_id: &str, limit: u32) -> Result<Vec<HistoryEntry>>;
 

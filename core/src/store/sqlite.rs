@@ -4,8 +4,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
 use serde::de::DeserializeOwned;
 
 use super::{Store, StoreTx};
@@ -200,10 +200,15 @@ impl StoreTx for SqliteTx<'_> {
     fn update_environment(&self, e: &Environment, expected_revision: i64) -> Result<()> {
         let n = self
             .0
-            .prepare_cached("UPDATE environments SET position = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND name = ?2 AND revision = ?6")?
+            .prepare_cached(
+                "UPDATE environments SET position = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND name = ?2 AND revision = ?6",
+            )?
             .execute(params![e.project_id, e.name, e.position, e.revision, to_doc(e)?, expected_revision])?;
         if n == 0 {
-            return Err(Error::Conflict(format!("environment `{}` was changed concurrently (expected revision {expected_revision})", e.name)));
+            return Err(Error::Conflict(format!(
+                "environment `{}` was changed concurrently (expected revision {expected_revision})",
+                e.name
+            )));
         }
         Ok(())
     }
@@ -271,7 +276,9 @@ impl StoreTx for SqliteTx<'_> {
     fn update_deployment(&self, d: &Deployment, expected_revision: i64) -> Result<()> {
         let n = self
             .0
-            .prepare_cached("UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6")?
+            .prepare_cached(
+                "UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6",
+            )?
             .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, to_doc(d)?, expected_revision])
             .map_err(|e| unique(e, || format!("another deployment is already deploying in `{}`", d.environment)))?;
         if n == 0 {
@@ -306,7 +313,10 @@ impl StoreTx for SqliteTx<'_> {
             push(" AND id < ?", Box::new(c.clone()));
         }
         if let Some(t) = &f.entity_type {
-            push(" AND id IN (SELECT deployment_id FROM deployment_entities WHERE project_id = ?1 AND entity_type = ?", Box::new(t.clone()));
+            push(
+                " AND id IN (SELECT deployment_id FROM deployment_entities WHERE project_id = ?1 AND entity_type = ?",
+                Box::new(t.clone()),
+            );
             match &f.entity_id {
                 Some(i) => push(" AND entity_id = ?)", Box::new(i.clone())),
                 None => sql.push(')'),
@@ -319,7 +329,8 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn deploying_in(&self, project: &str, environment: &str) -> Result<Option<String>> {
-        let mut st = self.0.prepare_cached("SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status = 'deploying'")?;
+        let mut st =
+            self.0.prepare_cached("SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status = 'deploying'")?;
         Ok(st.query_row(params![project, environment], |r| r.get(0)).optional()?)
     }
 
@@ -373,7 +384,9 @@ impl StoreTx for SqliteTx<'_> {
                 .execute(params![project, c.environment, c.entity_type, c.entity_id, tag, c.deployment_id, micros(c.at)])?,
             None => self
                 .0
-                .prepare_cached("DELETE FROM active_state WHERE project_id = ?1 AND environment = ?2 AND entity_type = ?3 AND entity_id = ?4")?
+                .prepare_cached(
+                    "DELETE FROM active_state WHERE project_id = ?1 AND environment = ?2 AND entity_type = ?3 AND entity_id = ?4",
+                )?
                 .execute(params![project, c.environment, c.entity_type, c.entity_id])?,
         };
         self.0
@@ -390,7 +403,14 @@ impl StoreTx for SqliteTx<'_> {
         Ok(st.query_row(params![project, deployment_id], |r| r.get(0))?)
     }
 
-    fn history_at(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str, max_seq: i64) -> Result<Option<HistoryEntry>> {
+    fn history_at(
+        &self,
+        project: &str,
+        environment: &str,
+        entity_type: &str,
+        entity_id: &str,
+        max_seq: i64,
+    ) -> Result<Option<HistoryEntry>> {
         let sql = format!(
             "SELECT {HISTORY_COLS} FROM activation_history
              WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND environment = ?4 AND seq <= ?5

@@ -44,7 +44,13 @@ pub fn register(e: &Engine, entity_type: &str, entity_id: &str, tag: &str) {
 }
 
 pub fn item(entity_type: &str, entity_id: &str, tag: &str) -> ItemSpec {
-    ItemSpec { entity_type: entity_type.into(), entity_id: entity_id.into(), version_tag: tag.into(), change_message: None, risk: RiskLevel::Low }
+    ItemSpec {
+        entity_type: entity_type.into(),
+        entity_id: entity_id.into(),
+        version_tag: tag.into(),
+        change_message: None,
+        risk: RiskLevel::Low,
+    }
 }
 
 pub fn request(env: &str, items: Vec<ItemSpec>) -> DeploymentRequest {
