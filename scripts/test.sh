@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of deploygov from a clean clone: formatting, lints, Rust unit, integration,
-# property and scenario tests, doctests (the README quickstart), and the demo.
-# Installs what it needs itself; needs only the Rust toolchain (cargo) on the machine.
+# Runs every test of deploygov from a clean clone: Rust (format, lints, unit, integration,
+# property, scenario and doc tests, the demo), then each face's own script (C ABI, Python, Node),
+# which installs what it needs itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +24,15 @@ step "doctests (README quickstart)"
 cargo test --workspace --locked --doc
 
 step "demo (the README's main job)"
-demo_db=$(mktemp -d)/demo.db
-cargo run --locked -q -p deploygov --example demo -- "$demo_db" >/dev/null
-rm -rf "$(dirname "$demo_db")"
+demo_dir=$(mktemp -d)
+cargo run --locked -q -p deploygov --example demo -- "$demo_dir/demo.db" >/dev/null
+rm -rf "$demo_dir"
+
+for face in ffi bindings/python bindings/node; do
+  if [ -f "$face/test.sh" ]; then
+    step "$face"
+    bash "$face/test.sh"
+  fi
+done
 
 step "all tests passed"

@@ -86,6 +86,7 @@ impl Engine {
                     previous_deployment_id: None,
                 })
                 .collect();
+            require_role(actor, &env.policy.request_roles, &format!("request deployments to `{}`", env.name))?;
             if let Some(key) = &req.idempotency_key
                 && let Some(existing) = tx.deployment_by_key(project, key)?
             {
@@ -98,7 +99,6 @@ impl Engine {
                 }
                 return Err(Error::Conflict(format!("idempotency key `{key}` was used for a different deployment `{}`", existing.id)));
             }
-            require_role(actor, &env.policy.request_roles, &format!("request deployments to `{}`", env.name))?;
             let d = Deployment {
                 id: uuid::Uuid::now_v7().to_string(),
                 project_id: project.to_owned(),

@@ -1,0 +1,1 @@
+//! Node binding for deploygov (work in progress).

@@ -1,0 +1,1 @@
+//! Python binding for deploygov (work in progress).
