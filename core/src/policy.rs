@@ -57,7 +57,7 @@ pub struct Policy {
     pub execute_roles: Vec<String>,
     /// Roles that may cancel someone else's deployment (the requester may always cancel).
     pub cancel_roles: Vec<String>,
-    /// Roles that may reject (empty = anyone eligible for some approval rule).
+    /// Roles that may reject (empty = anyone eligible for some approval rule; admins when no rule applies).
     pub reject_roles: Vec<String>,
     /// Approvals older than this many seconds stop counting.
     pub approval_ttl_seconds: Option<i64>,
@@ -175,12 +175,14 @@ impl Policy {
         self.effective_rules(risk)
     }
 
-    /// Roles allowed to reject: `reject_roles`, or every role eligible for some rule.
+    /// Roles allowed to reject: `reject_roles`, else every role eligible for some rule, else (no
+    /// rule applies) the admin roles. Never "anyone".
     pub fn rejecters(&self, risk: RiskLevel) -> Vec<String> {
         if !self.reject_roles.is_empty() {
             return self.reject_roles.clone();
         }
-        self.effective_rules(risk).into_iter().flat_map(|r| r.eligible_roles).collect()
+        let eligible: Vec<String> = self.effective_rules(risk).into_iter().flat_map(|r| r.eligible_roles).collect();
+        if eligible.is_empty() { ADMIN_ROLES.iter().map(|r| (*r).to_owned()).collect() } else { eligible }
     }
 }
 

@@ -95,8 +95,23 @@ impl Engine {
             let mut report = ValidationReport::default();
             first(self.blockers(tx, &s, actor, Action::Execute, gate, &mut report)?)?;
             let before = deployment_audit(&s.d);
-            let broke_glass = !s.approvals.satisfied() || s.d.status == DeploymentStatus::Pending;
+            let broke_glass = !s.approvals.satisfied();
             let d = &mut s.d;
+            if d.status == DeploymentStatus::Pending && !broke_glass {
+                // The policy was loosened after the request: the approvals it has are now enough.
+                transition(d, "execute", DeploymentStatus::Approved)?;
+                record(
+                    tx,
+                    now,
+                    &actor.id,
+                    "deployment.approved",
+                    project,
+                    ("deployment", id),
+                    before.clone(),
+                    deployment_audit(d),
+                    Some("approval rules met at execution"),
+                )?;
+            }
             transition(d, "execute", DeploymentStatus::Deploying)?;
             for item in &mut d.items {
                 let live = tx.active(project, &d.environment, &item.entity_type, &item.entity_id)?;

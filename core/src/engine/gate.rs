@@ -194,7 +194,7 @@ impl Engine {
         if let Err(e) = require_role(actor, roles, "execute deployments here") {
             out.push(e);
         }
-        if !s.approvals.satisfied() || d.status == DeploymentStatus::Pending {
+        if !s.approvals.satisfied() {
             match opts.break_glass_reason.map(str::trim).filter(|r| !r.is_empty()) {
                 Some(_) if actor.has_any_role(&policy.break_glass_roles) && !policy.break_glass_roles.is_empty() => {}
                 Some(_) => out.push(Error::Forbidden(format!(
@@ -206,9 +206,6 @@ impl Engine {
                     let mut why = s.approvals.describe_missing();
                     for v in &s.approvals.void {
                         why.push_str(&format!("; approval by `{}` no longer counts ({})", v.actor_id, v.reason.replace('_', " ")));
-                    }
-                    if why.is_empty() {
-                        why = format!("deployment is `{}`", d.status);
                     }
                     out.push(Error::PolicyViolation(format!("deployment `{}` is not approved: {}", d.id, why.trim_start_matches("; "))));
                 }
@@ -248,12 +245,13 @@ impl Engine {
                         t.id, t.environment, d.environment
                     )));
                 }
-                if t.id >= d.id {
-                    return Err(Error::invalid_input(format!("rollback target `{}` is not earlier than `{}`", t.id, d.id)));
-                }
                 let Some(seq) = t.activation_seq else {
                     return Err(Error::invalid_input(format!("rollback target `{}` never went live (it is `{}`)", t.id, t.status)));
                 };
+                // Earlier means it went live before `d` did, whatever the request order.
+                if d.activation_seq.is_none_or(|own| seq >= own) {
+                    return Err(Error::invalid_input(format!("rollback target `{}` did not go live before `{}`", t.id, d.id)));
+                }
                 Some((t.id, seq))
             }
         };

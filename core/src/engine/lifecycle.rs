@@ -92,8 +92,13 @@ impl Engine {
             {
                 let same = existing.environment == req.environment
                     && existing.name == req.name
+                    && existing.description == req.description
                     && existing.kind == DeploymentKind::Deploy
-                    && item_keys(&existing.items) == item_keys(&items);
+                    && existing.items.len() == items.len()
+                    && existing.items.iter().zip(&items).all(|(a, b)| {
+                        (&a.entity_type, &a.entity_id, &a.version_tag, &a.change_message, a.risk)
+                            == (&b.entity_type, &b.entity_id, &b.version_tag, &b.change_message, b.risk)
+                    });
                 if same {
                     return Ok(existing);
                 }

@@ -20,6 +20,23 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("schema.sql"))])
 }
 
+/// Brings the schema to the latest version. Each migration runs in its own transaction, but
+/// `rusqlite_migration` reads the current version outside it, so two connections opening a new
+/// file at once can race; the loser's transaction rolls back and a retry finds the schema done.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        match migrations().to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(_) if attempt < 50 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(Error::storage(format!("migration failed: {e}"))),
+        }
+    }
+}
+
 /// SQLite-backed [`Store`]. Safe to share between threads; several processes may open the same
 /// file (WAL mode; writers are serialized by `BEGIN IMMEDIATE`).
 pub struct SqliteStore {
@@ -45,7 +62,7 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrations().to_latest(&mut conn).map_err(|e| Error::storage(format!("migration failed: {e}")))?;
+        migrate(&mut conn)?;
         Ok(Self { conn: Mutex::new(conn) })
     }
 
@@ -140,18 +157,20 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String, Str
 
 const AUDIT_COLS: &str = "seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash, hash";
 
-/// Finishes rows read by [`audit_row`]: parses the timestamp and the before/after JSON. A row that
-/// does not parse is reported as a corrupt audit entry.
+/// Finishes rows read by [`audit_row`]: parses the timestamp and the before/after JSON.
+///
+/// INVARIANT: an unreadable field is kept as its raw text (timestamp: the epoch), which can never
+/// hash to the stored value, so verification reports the row at its own position in the chain.
 fn audit_finish(rows: Vec<(AuditEntry, String, String, String)>) -> Result<Vec<AuditEntry>> {
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|(mut e, at, before, after)| {
-            let bad = |what: &str| Error::AuditCorrupt { seq: e.seq, problem: format!("{what} is unreadable") };
-            e.at = DateTime::parse_from_rfc3339(&at).map_err(|_| bad("timestamp"))?.with_timezone(&Utc);
-            e.before = serde_json::from_str(&before).map_err(|_| bad("before-state"))?;
-            e.after = serde_json::from_str(&after).map_err(|_| bad("after-state"))?;
-            Ok(e)
+            e.at = DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+            e.before = serde_json::from_str(&before).unwrap_or(serde_json::Value::String(before));
+            e.after = serde_json::from_str(&after).unwrap_or(serde_json::Value::String(after));
+            e
         })
-        .collect()
+        .collect())
 }
 
 impl SqliteTx<'_> {
@@ -292,25 +311,26 @@ impl StoreTx for SqliteTx<'_> {
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(project.to_owned())];
         let mut push = |clause: &str, v: Box<dyn rusqlite::ToSql>| {
             args.push(v);
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+            // Only the clause's own placeholder `?#` is numbered; literal `?1` stays the project.
+            sql.push_str(&clause.replace("?#", &format!("?{}", args.len())));
         };
         if let Some(e) = &f.environment {
-            push(" AND environment = ?", Box::new(e.clone()));
+            push(" AND environment = ?#", Box::new(e.clone()));
         }
         if let Some(s) = f.status {
-            push(" AND status = ?", Box::new(s.as_str()));
+            push(" AND status = ?#", Box::new(s.as_str()));
         }
         if let Some(r) = &f.requested_by {
-            push(" AND requested_by = ?", Box::new(r.clone()));
+            push(" AND requested_by = ?#", Box::new(r.clone()));
         }
         if let Some(t) = f.requested_after {
-            push(" AND requested_at >= ?", Box::new(micros(t)));
+            push(" AND requested_at >= ?#", Box::new(micros(t)));
         }
         if let Some(t) = f.requested_before {
-            push(" AND requested_at < ?", Box::new(micros(t)));
+            push(" AND requested_at < ?#", Box::new(micros(t)));
         }
         if let Some(c) = &f.cursor {
-            push(" AND id < ?", Box::new(c.clone()));
+            push(" AND id < ?#", Box::new(c.clone()));
         }
         if let Some(t) = &f.entity_type {
             push(
@@ -318,7 +338,7 @@ impl StoreTx for SqliteTx<'_> {
                 Box::new(t.clone()),
             );
             match &f.entity_id {
-                Some(i) => push(" AND entity_id = ?)", Box::new(i.clone())),
+                Some(i) => push(" AND entity_id = ?#)", Box::new(i.clone())),
                 None => sql.push(')'),
             }
         }

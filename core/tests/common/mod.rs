@@ -1,5 +1,6 @@
 //! Shared set-up for the integration tests.
 #![allow(dead_code, reason = "each test file uses a different subset")]
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
 use std::sync::Arc;
 
@@ -63,4 +64,61 @@ pub fn live(e: &Engine, env: &str, et: &str, id: &str) -> Option<String> {
 
 pub fn rb(reason: &str) -> RollbackOptions {
     RollbackOptions { target: None, reason: reason.into() }
+}
+
+// ---- helpers added for lifecycle / queries / audit_tamper / concurrency ----
+
+pub fn lead(id: &str) -> Actor {
+    Actor::new(id, &["lead"])
+}
+
+pub fn developer(id: &str) -> Actor {
+    Actor::new(id, &["developer"])
+}
+
+/// An engine over the SQLite file at `path` with a manual clock (no project set up).
+pub fn file_engine(path: &str, clock: &ManualClock) -> Engine {
+    let store = deploygov::store::SqliteStore::open(path).unwrap();
+    Engine::with_store(Box::new(store), Arc::new(clock.clone()))
+}
+
+/// Approves with default options.
+pub fn approve(e: &Engine, id: &str, who: &Actor) -> Deployment {
+    e.approve(P, id, who, &ApproveOptions::default()).unwrap()
+}
+
+/// Executes with the no-op executor.
+pub fn execute(e: &Engine, id: &str, who: &Actor) -> Deployment {
+    e.execute(P, id, who, &NoopExecutor, &ExecuteOptions::default()).unwrap()
+}
+
+/// Requests (as developer `dave`), approves (as lead `lena`) and executes a staging deployment.
+pub fn ship_staging(e: &Engine, items: Vec<ItemSpec>) -> Deployment {
+    let d = e.request_deployment(P, &request("staging", items), &developer("dave")).unwrap();
+    approve(e, &d.id, &lead("lena"));
+    execute(e, &d.id, &lead("lena"))
+}
+
+/// Number of entries in the (verified) audit chain.
+pub fn audit_count(e: &Engine) -> i64 {
+    e.verify_audit().unwrap().entries
+}
+
+/// The audit actions recorded for one object of project `japm`, oldest first.
+pub fn audit_actions(e: &Engine, object_id: &str) -> Vec<String> {
+    e.audit_log(P, Some(object_id), 0, Some(500)).unwrap().into_iter().map(|a| a.action).collect()
+}
+
+/// Every deployment of project `japm` (all pages).
+pub fn all_deployments(e: &Engine) -> Vec<Deployment> {
+    let mut out = Vec::new();
+    let mut filter = DeploymentFilter { limit: Some(500), ..Default::default() };
+    loop {
+        let page = e.list_deployments(P, &filter).unwrap();
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => filter.cursor = Some(c),
+            None => return out,
+        }
+    }
 }
