@@ -231,7 +231,8 @@ impl Engine {
         Ok(())
     }
 
-    /// What rolling back `d` would restore. Only entities `d` still has live are affected.
+    /// What rolling back `d` would restore. Only entities whose last change was made by `d` are
+    /// affected (later deployments' changes are left alone).
     /// Without a target each returns to the version it replaced; with a target, to what was live
     /// right after the target went live, or is removed if nothing was.
     pub(super) fn plan_rollback(&self, tx: &dyn StoreTx, d: &Deployment, target: Option<&str>) -> Result<RollbackPlan> {
@@ -258,8 +259,10 @@ impl Engine {
         let mut items = Vec::new();
         let mut to: Option<String> = None;
         for item in &d.items {
-            let live = tx.active(&d.project_id, &d.environment, &item.entity_type, &item.entity_id)?;
-            if live.is_none_or(|a| a.deployment_id != d.id) {
+            // Affected: entities whose last change in the environment was made by `d`, whether it
+            // set a version or (a rollback) removed one.
+            let last = tx.history_at(&d.project_id, &d.environment, &item.entity_type, &item.entity_id, i64::MAX)?;
+            if last.is_none_or(|h| h.deployment_id != d.id) {
                 continue;
             }
             let version_tag = match &target_seq {
