@@ -291,6 +291,12 @@ impl Engine {
                 previous_deployment_id: None,
             });
         }
+        if items.is_empty() {
+            return Err(Error::not_found(format!(
+                "nothing to roll back: later deployments changed every entity of `{}` in `{}`",
+                d.id, d.environment
+            )));
+        }
         if let Some((id, _)) = target_seq {
             to = Some(id);
         } else if items.iter().all(|i| i.version_tag.is_none()) {
