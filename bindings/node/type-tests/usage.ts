@@ -1,0 +1,97 @@
+// Typed usage of the package, checked by `tsc --noEmit -p type-tests` (never run): every method
+// with the types a TypeScript caller writes, so a drift in index.d.ts breaks the build.
+import {
+  Engine,
+  ManualClock,
+  type Activation,
+  type ActiveEntry,
+  type Actor,
+  type AuditEntry,
+  type DeploygovError,
+  type Deployment,
+  type DeploymentRequest,
+  type DryRun,
+  type Environment,
+  type Executor,
+  type Finding,
+  type Page,
+  type ValidationContext,
+  type Validator,
+} from 'deploygov'
+
+export async function usage(): Promise<void> {
+  const clock = new ManualClock('2026-01-15T09:00:00Z')
+  clock.advance(60)
+  clock.set('2026-01-15T10:00:00Z')
+  const now: string = clock.now()
+  const engine = new Engine(':memory:', { clock, callback_timeout_ms: 5000 })
+  const opened: Engine = await Engine.open('gov.db')
+  const alice: Actor = { id: 'alice', roles: ['admin'] }
+
+  const project = await engine.createProject('shop', 'acme', 'Shop', alice)
+  const created: string = project.created_at
+  const env: Environment = await engine.createEnvironment(
+    'shop',
+    { name: 'production', url: null, variables: [{ key: 'API', value: 'x', secret: true }], policy: { four_eyes: true } },
+    alice,
+  )
+  await engine.setPolicy('shop', env.name, { approval_rules: [{ name: 'admins', required_approvals: 2, eligible_roles: ['admin'] }] }, alice)
+  await engine.setVariables('shop', 'production', [{ key: 'MODE', value: 'fast' }], alice)
+  await engine.setHealth('shop', 'production', 'degraded', alice)
+  await engine.registerVersion('shop', { entity_type: 'prompt_version', entity_id: 'greeter', version_tag: '1.0.0', metadata: { a: [1, 'b', null] } }, alice)
+
+  const request: DeploymentRequest = {
+    environment: 'production',
+    name: 'greeter-1.0',
+    items: [{ entity_type: 'prompt_version', entity_id: 'greeter', version_tag: '1.0.0', risk: 'high' }],
+  }
+  const d: Deployment = await engine.requestDeployment('shop', request, alice)
+  await engine.approve('shop', d.id, alice, { comment: 'lgtm' })
+  await engine.reject('shop', d.id, alice, 'no')
+  await engine.cancel('shop', d.id, alice)
+  const executor: Executor = async (a: Activation) => {
+    if (a.revert) return
+    const tag: string | null = a.version_tag
+    void tag
+  }
+  const done = await engine.execute('shop', d.id, alice, { break_glass_reason: 'outage' }, executor)
+  const status: 'deployed' | string = done.status
+  await engine.execute('shop', d.id, alice)
+  await engine.rollback('shop', d.id, alice, { reason: 'bad', target: null }, () => undefined)
+  const dry: DryRun = await engine.check('shop', d.id, alice, 'execute')
+  const allowed: boolean = dry.allowed && dry.blockers.every((b) => b.code !== 'self_approval')
+
+  await engine.getProject('shop')
+  await engine.listEnvironments('shop')
+  await engine.getEnvironment('shop', 'production')
+  await engine.listVersions('shop', 'prompt_version', 'greeter')
+  await engine.getDeployment('shop', d.id)
+  const page: Page<Deployment> = await engine.listDeployments('shop', { status: 'pending', limit: 10 })
+  const next: string | null = page.next_cursor
+  const live: ActiveEntry[] = await engine.activeState('shop', 'production')
+  const one: ActiveEntry | null = await engine.activeVersion('shop', 'production', 'prompt_version', 'greeter')
+  const hot: ActiveEntry | null = engine.activeVersionSync('shop', 'production', 'prompt_version', 'greeter')
+  await engine.entityHistory('shop', 'prompt_version', 'greeter', 10)
+  await engine.compareEnvironments('shop', 'staging', 'production')
+  await engine.pendingApprovals('shop', alice)
+  const audit: AuditEntry[] = await engine.auditLog('shop', d.id, 0, 100)
+  await engine.auditLog('shop')
+  const verified: number = (await engine.verifyAudit()).entries
+
+  const validator: Validator = async (ctx: ValidationContext): Promise<Finding[]> =>
+    ctx.deployment.items.length > 5 ? [{ code: 'too_big', severity: 'error', message: 'too many items', item: null }] : []
+  engine.registerValidator('size', validator)
+  engine.registerValidator('sync', () => undefined)
+  const existed: boolean = engine.unregisterValidator('size')
+
+  try {
+    await engine.approve('shop', d.id, alice)
+  } catch (e) {
+    const err = e as DeploygovError
+    if (err.code === 'VALIDATION_FAILED') {
+      const codes: string[] = err.findings?.errors.map((f) => f.code) ?? []
+      void codes
+    }
+  }
+  void [now, opened, created, status, allowed, next, live, one, hot, audit, verified, existed]
+}

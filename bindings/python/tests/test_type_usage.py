@@ -1,0 +1,19 @@
+"""Runs the typed usage file that ``mypy --strict`` checks, so its types hold at run time too."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+USAGE = Path(__file__).resolve().parents[1] / "type_tests" / "usage.py"
+
+
+def test_typed_usage_runs() -> None:
+    spec = importlib.util.spec_from_file_location("usage", USAGE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.main()
+    assert out["cache"] == {"greeter": "1.0.0"} and out["live"] == "1.0.0"
+    assert out["codes"] == ["empty_deployment"] and out["json"] == "deployed"
+    assert "no earlier deployment" in out["rollback"]

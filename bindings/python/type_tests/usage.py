@@ -1,0 +1,121 @@
+"""A typed host program: checked by ``mypy --strict`` (bindings/python/test.sh) and run by
+``tests/test_type_usage.py``, so the types it relies on are also the runtime's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+import deploygov
+from deploygov import (
+    Action,
+    Activation,
+    ActiveEntry,
+    Actor,
+    AuditEntry,
+    Deployment,
+    DeploymentRequest,
+    DeploymentStatus,
+    DryRun,
+    Engine,
+    Environment,
+    EnvironmentSpec,
+    Finding,
+    Health,
+    ItemSpec,
+    ManualClock,
+    Page,
+    Policy,
+    RiskLevel,
+    ValidationContext,
+    Variable,
+    VersionSpec,
+)
+from deploygov.exceptions import DeploygovError, SelfApprovalError, ValidationFailedError
+
+
+class CacheExecutor:
+    """An executor object: keeps a prompt cache in step with the active state."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Optional[str]] = {}
+
+    def activate(self, activation: Activation) -> None:
+        self.cache[activation.entity_id] = activation.version_tag
+
+
+def translations(ctx: ValidationContext) -> list[Finding]:
+    if ctx.deployment.risk is RiskLevel.CRITICAL:
+        return [Finding.warning("review", "critical change", None)]
+    return []
+
+
+class Compliance:
+    def validate(self, context: ValidationContext) -> Iterable[Finding]:
+        return ()
+
+
+def main() -> dict[str, object]:
+    start = datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc)
+    clock = ManualClock(start)
+    admin, bob, carol = Actor("alice", ("admin",)), Actor("bob", ("admin",)), {"id": "carol", "roles": ["tenant_admin"]}
+    cache = CacheExecutor()
+    with Engine.in_memory(clock=clock) as engine:
+        engine.create_project("shop", "acme", "Shop", admin)
+        prod: Environment = engine.create_environment("shop", EnvironmentSpec("production", variables=(Variable("K", "v"),)), admin)
+        assert prod.policy.four_eyes
+        engine.create_environment("shop", {"name": "staging", "policy": Policy.staging().to_dict()}, admin)
+        engine.set_policy("shop", "staging", Policy(four_eyes=False), admin)
+        engine.set_health("shop", "staging", Health.DEGRADED, admin)
+        engine.set_variables("shop", "staging", [Variable("A", "1"), {"key": "B", "value": "2"}], admin)
+        engine.register_version("shop", VersionSpec("prompt_version", "greeter", "1.0.0"), admin)
+        engine.register_validator("translations", translations)
+        engine.register_validator("compliance", Compliance())
+        request = DeploymentRequest("production", "greeter", (ItemSpec("prompt_version", "greeter", "1.0.0", risk=RiskLevel.HIGH),))
+        d: Deployment = engine.request_deployment("shop", request, admin)
+        try:
+            engine.approve("shop", d.id, admin)
+        except SelfApprovalError as e:
+            code: str = e.code
+            number: int = e.code_number
+            assert (code, number) == ("self_approval", 4)
+        engine.approve("shop", d.id, bob, comment="ok")
+        clock.advance(timedelta(minutes=1))
+        engine.approve("shop", d.id, carol)
+        dry: DryRun = engine.check("shop", d.id, bob, Action.EXECUTE)
+        assert dry.allowed and not dry.blockers
+        done = engine.execute("shop", d.id, bob, cache)
+        assert done.status is DeploymentStatus.DEPLOYED and done.deployed_at is not None
+        deployed_at: datetime = done.deployed_at
+        live: Optional[ActiveEntry] = engine.active_version("shop", "production", "prompt_version", "greeter")
+        page: Page[Deployment] = engine.list_deployments("shop", status=DeploymentStatus.DEPLOYED, limit=10)
+        log: list[AuditEntry] = engine.audit_log("shop", object_id=d.id)
+        try:
+            engine.request_deployment("shop", {"environment": "production", "name": "x", "items": []}, admin)
+        except ValidationFailedError as e:
+            codes = [f.code for f in e.findings]
+        except DeploygovError:
+            raise
+        try:
+            engine.rollback("shop", d.id, bob, lambda a: None, reason="nothing earlier to go back to")
+        except deploygov.NotFoundError as e:
+            rollback = e.message
+        assert engine.unregister_validator("compliance")
+        verified = engine.verify_audit()
+    return {
+        "cache": cache.cache,
+        "live": None if live is None else live.version_tag,
+        "page": [x.id for x in page.items],
+        "log": len(log),
+        "codes": codes,
+        "deployed_at": deployed_at.isoformat(),
+        "rollback": rollback,
+        "entries": verified.entries,
+        "json": done.to_dict()["status"],
+        "version": deploygov.__version__,
+    }
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,131 @@
+/* deploygov from C: the JAPM production workflow.
+ *
+ * Request a release, see the requester's own approval refused (4-eyes), approve it twice,
+ * execute it through an executor callback, roll it back and verify the audit chain.
+ *
+ * Build (from the repository, after `cargo build --release -p deploygov-ffi`):
+ *   cc -std=c11 -Iinclude examples/quickstart.c target/release/libdeploygov.a -lpthread -ldl -lm
+ * or, after `ffi/install.sh PREFIX`:
+ *   cc examples/quickstart.c $(pkg-config --cflags --libs deploygov)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deploygov.h"
+
+#define ALICE "{\"id\":\"alice\",\"roles\":[\"admin\"]}"
+#define BOB "{\"id\":\"bob\",\"roles\":[\"admin\"]}"
+#define CAROL "{\"id\":\"carol\",\"roles\":[\"tenant_admin\"]}"
+
+/* Stops on any unexpected status, printing the library's message. */
+static void ok(int32_t status, const char *what) {
+  if (status == DG_OK) return;
+  char *message = dg_last_error_message();
+  fprintf(stderr, "%s failed: %s: %s\n", what, dg_error_name(status), message);
+  dg_string_free(message);
+  exit(1);
+}
+
+/* Copies the string member `key` of a flat JSON result into `buf` (a real program would use its
+ * JSON library), then releases the result. */
+static void take_field(char *json, const char *key, char *buf, size_t len) {
+  char marker[64];
+  snprintf(marker, sizeof marker, "\"%s\":\"", key);
+  const char *at = strstr(json, marker);
+  buf[0] = '\0';
+  if (at != NULL) {
+    at += strlen(marker);
+    size_t n = strcspn(at, "\"");
+    snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), at);
+  }
+  dg_string_free(json);
+}
+
+/* The executor: makes a version live in the host (here: prints it). 0 = success. */
+static int32_t activate(void *user_data, const DgActivation *a, char *message, size_t capacity) {
+  (void)user_data, (void)message, (void)capacity;
+  printf("   executor: %s %s/%s -> %s\n", a->revert ? "revert" : "activate", a->entity_type, a->entity_id,
+         a->version_tag ? a->version_tag : "(removed)");
+  return 0;
+}
+
+/* Requests `tag` of the chatbot prompt in production as alice; writes the deployment id. */
+static void request(DgEngine *e, const char *tag, char *id, size_t len) {
+  char req[256];
+  snprintf(req, sizeof req,
+           "{\"environment\":\"production\",\"name\":\"chatbot-%s\",\"items\":[{\"entity_type\":\"prompt_version\","
+           "\"entity_id\":\"chatbot\",\"version_tag\":\"%s\"}]}", tag, tag);
+  char *out = NULL;
+  ok(dg_deployment_request(e, "japm", req, ALICE, &out), "request");
+  take_field(out, "id", id, len);
+}
+
+/* Two admins approve, then the deployment is executed through the executor. */
+static void approve_and_execute(DgEngine *e, const char *id) {
+  char *out = NULL, status[32];
+  ok(dg_deployment_approve(e, "japm", id, BOB, "{\"comment\":\"lgtm\"}", &out), "approve (bob)");
+  dg_string_free(out);
+  ok(dg_deployment_approve(e, "japm", id, CAROL, NULL, &out), "approve (carol)");
+  take_field(out, "status", status, sizeof status);
+  printf("   after two approvals: %s\n", status);
+  ok(dg_deployment_execute(e, "japm", id, BOB, NULL, activate, NULL, &out), "execute");
+  take_field(out, "status", status, sizeof status);
+  printf("   after execution: %s\n", status);
+}
+
+static void print_live(DgEngine *e) {
+  char *tag = NULL;
+  bool found = false;
+  ok(dg_active_version(e, "japm", "production", "prompt_version", "chatbot", &tag, NULL, &found), "active version");
+  printf("   live in production: chatbot %s\n", found ? tag : "(nothing)");
+  dg_string_free(tag);
+}
+
+int main(void) {
+  DgEngine *e = NULL;
+  char *out = NULL, first[64], second[64];
+  ok(dg_engine_open(":memory:", &e), "open"); /* or a file path such as "gov.db" */
+
+  ok(dg_project_create(e, "japm", "acme", "JAPM", ALICE, &out), "create project");
+  dg_string_free(out);
+  /* No policy given: production gets the default (2 admin approvals, 4-eyes, admins request). */
+  ok(dg_environment_create(e, "japm", "{\"name\":\"production\"}", ALICE, &out), "create environment");
+  dg_string_free(out);
+  const char *versions[] = {"1.1.0", "1.2.0"};
+  for (int i = 0; i < 2; i++) {
+    char spec[128];
+    snprintf(spec, sizeof spec, "{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"%s\"}", versions[i]);
+    ok(dg_version_register(e, "japm", spec, ALICE, &out), "register version");
+    dg_string_free(out);
+  }
+
+  printf("1. release 1.1.0\n");
+  request(e, "1.1.0", first, sizeof first);
+  approve_and_execute(e, first);
+
+  printf("2. release 1.2.0, requested by alice\n");
+  request(e, "1.2.0", second, sizeof second);
+  int32_t status = dg_deployment_approve(e, "japm", second, ALICE, NULL, &out);
+  char *why = dg_last_error_message();
+  printf("   alice approves her own request: %s (%s)\n", dg_error_name(status), why);
+  dg_string_free(why);
+  if (status != DG_ERROR_SELF_APPROVAL) return 1;
+  approve_and_execute(e, second);
+  print_live(e);
+
+  printf("3. roll back 1.2.0\n");
+  ok(dg_deployment_rollback(e, "japm", second, ALICE, "{\"reason\":\"bad answers\"}", activate, NULL, &out), "rollback");
+  char kind[32];
+  take_field(out, "kind", kind, sizeof kind);
+  printf("   created a `%s` deployment\n", kind);
+  print_live(e);
+
+  printf("4. audit chain\n");
+  ok(dg_audit_verify(e, &out), "verify audit");
+  printf("   verified: %s\n", out);
+  dg_string_free(out);
+
+  dg_engine_free(e);
+  return 0;
+}

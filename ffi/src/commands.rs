@@ -1,0 +1,419 @@
+//! Commands: projects, environments, policies, the catalog and the deployment lifecycle.
+//!
+//! Each function borrows the handle, converts its arguments, calls one core method and writes
+//! the result as JSON. Common contract, stated once here and in every `# Safety` section:
+//! `engine` is NULL or a live handle; every `const char *` is NULL or a NUL-terminated string
+//! valid for the call; `out` is NULL or valid for writing one pointer. NULL where a value is
+//! required, invalid UTF-8 and malformed JSON are `DG_ERROR_INVALID_INPUT`.
+
+use std::ffi::{c_char, c_void};
+
+use deploygov::{
+    Actor, ApproveOptions, DeploymentRequest, EnvironmentSpec, ExecuteOptions, Health, NoopExecutor, Policy, RollbackOptions, Variable,
+    VersionSpec,
+};
+
+use crate::callbacks::{CExecutor, DgExecutorFn};
+use crate::guard::{Out, engine, guard, json, opt_json, opt_text, text};
+use crate::handle::DgEngine;
+
+/// Creates a project. Requires an `admin` or `tenant_admin` actor.
+///
+/// `actor_json` is `{"id":string,"roles":[string...]}`. `*out` receives the `Project` as JSON
+/// (owned: release with `dg_string_free()`).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_project_create(
+    engine: *const DgEngine,
+    id: *const c_char,
+    tenant: *const c_char,
+    name: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, id, tenant, name, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(id, "id")?,
+                text(tenant, "tenant")?,
+                text(name, "name")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.create_project(id, tenant, name, &actor)?)
+    })
+}
+
+/// Creates an environment from an `EnvironmentSpec` JSON
+/// `{"name":string,"position"?:int,"url"?:string,"variables"?:[Variable],"policy"?:Policy}`;
+/// without a policy it gets the default for its name. Requires `admin` or `tenant_admin`.
+/// `*out` receives the `Environment` (secrets redacted) as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_environment_create(
+    engine: *const DgEngine,
+    project: *const c_char,
+    spec_json: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, spec, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                json::<EnvironmentSpec>(spec_json, "spec")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.create_environment(project, &spec, &actor)?)
+    })
+}
+
+/// Replaces an environment's policy (`Policy` JSON; every field optional). Requires `admin` or
+/// `tenant_admin`; audited. `*out` receives the updated `Environment` as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_policy_set(
+    engine: *const DgEngine,
+    project: *const c_char,
+    environment: *const c_char,
+    policy_json: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, environment, policy, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(environment, "environment")?,
+                json::<Policy>(policy_json, "policy")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.set_policy(project, environment, &policy, &actor)?)
+    })
+}
+
+/// Replaces an environment's variables: a JSON array of `{"key":string,"value":string,
+/// "secret"?:bool}`. Approvals given for the old content stop counting. Requires `admin` or
+/// `tenant_admin`. `*out` receives the updated `Environment` (secrets redacted) as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_variables_set(
+    engine: *const DgEngine,
+    project: *const c_char,
+    environment: *const c_char,
+    variables_json: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, environment, variables, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(environment, "environment")?,
+                json::<Vec<Variable>>(variables_json, "variables")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.set_variables(project, environment, &variables, &actor)?)
+    })
+}
+
+/// Records an environment's health: `"healthy"`, `"degraded"` or `"down"` (anything else is
+/// `DG_ERROR_INVALID_INPUT`). Requires `admin` or `tenant_admin`. `*out` receives the updated
+/// `Environment` as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_health_set(
+    engine: *const DgEngine,
+    project: *const c_char,
+    environment: *const c_char,
+    health: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, environment, health, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(environment, "environment")?,
+                text(health, "health")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let health: Health = health.parse()?;
+        out.json(&e.set_health(project, environment, health, &actor)?)
+    })
+}
+
+/// Registers a version in the project's catalog from a `VersionSpec` JSON
+/// `{"entity_type","entity_id","version_tag","uri"?,"digest"?,"metadata"?,"dependencies"?:
+/// [{"entity_type","entity_id","requirement"}]}`. The same data again returns the existing
+/// entry; different data is `DG_ERROR_CONFLICT`. `*out` receives the `Version` as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_version_register(
+    engine: *const DgEngine,
+    project: *const c_char,
+    spec_json: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, spec, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                json::<VersionSpec>(spec_json, "spec")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.register_version(project, &spec, &actor)?)
+    })
+}
+
+/// Requests a deployment from a `DeploymentRequest` JSON `{"environment","name",
+/// "description"?,"items":[{"entity_type","entity_id","version_tag","change_message"?,
+/// "risk"?:"low"|"medium"|"high"|"critical"}],"idempotency_key"?}`. Validation errors refuse it
+/// with `DG_ERROR_VALIDATION_FAILED` (report via `dg_last_error_findings()`). `*out` receives
+/// the `Deployment` (`pending`, or `approved` when the policy needs no approval) as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_request(
+    engine: *const DgEngine,
+    project: *const c_char,
+    request_json: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, request, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                json::<DeploymentRequest>(request_json, "request")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.request_deployment(project, &request, &actor)?)
+    })
+}
+
+/// Approves a deployment. `options_json` may be NULL, or `{"comment"?:string,"rule"?:string}`.
+/// 4-eyes refuses the requester (`DG_ERROR_SELF_APPROVAL`). `*out` receives the `Deployment`
+/// as JSON (`approved` once every rule is met).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_approve(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    actor_json: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, actor, options, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                json::<Actor>(actor_json, "actor")?,
+                opt_json::<ApproveOptions>(options_json, "options")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.approve(project, id, &actor, &options)?)
+    })
+}
+
+/// Rejects a deployment; `reason` is required (non-empty). `*out` receives the `Deployment`.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_reject(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, actor, reason, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                json::<Actor>(actor_json, "actor")?,
+                text(reason, "reason")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.reject(project, id, &actor, reason)?)
+    })
+}
+
+/// Cancels a pending or approved deployment; `reason` may be NULL. The requester may always;
+/// others need a cancel role. `*out` receives the `Deployment`.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_cancel(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, actor, reason, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                json::<Actor>(actor_json, "actor")?,
+                opt_text(reason, "reason")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.cancel(project, id, &actor, reason)?)
+    })
+}
+
+/// Executes an approved deployment. `options_json` may be NULL, or
+/// `{"break_glass_reason"?:string}` (execute without approvals; needs a break-glass role;
+/// audited). `executor` may be NULL (only the active state moves); otherwise it is called once
+/// per item, with `executor_data`, on this thread, before this function returns.
+///
+/// Returns `DG_OK` when execution ran, whatever its outcome: `*out` receives the `Deployment`
+/// in its final status, `deployed`, or `failed` with per-item statuses and messages (the items
+/// already activated were reverted and the active state is unchanged).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable); `executor` is NULL or a valid function for
+/// `executor_data`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_execute(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    actor_json: *const c_char,
+    options_json: *const c_char,
+    executor: DgExecutorFn,
+    executor_data: *mut c_void,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, actor, options, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                json::<Actor>(actor_json, "actor")?,
+                opt_json::<ExecuteOptions>(options_json, "options")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let d = match executor {
+            Some(f) => e.execute(project, id, &actor, &CExecutor::new(f, executor_data), &options)?,
+            None => e.execute(project, id, &actor, &NoopExecutor, &options)?,
+        };
+        out.json(&d)
+    })
+}
+
+/// Rolls back a deployed deployment. `options_json` is `{"reason":string,"target"?:
+/// deployment-id}` (the reason is required). Unless the policy requires approval for rollbacks,
+/// the rollback deployment is approved and executed at once through `executor` (NULL: only the
+/// active state moves), as in `dg_deployment_execute()`. `*out` receives the rollback
+/// `Deployment` (kind `rollback`) as JSON.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable); `executor` is NULL or a valid function for
+/// `executor_data`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_rollback(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    actor_json: *const c_char,
+    options_json: *const c_char,
+    executor: DgExecutorFn,
+    executor_data: *mut c_void,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, actor, options, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                json::<Actor>(actor_json, "actor")?,
+                json::<RollbackOptions>(options_json, "options")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let d = match executor {
+            Some(f) => e.rollback(project, id, &actor, &CExecutor::new(f, executor_data), &options)?,
+            None => e.rollback(project, id, &actor, &NoopExecutor, &options)?,
+        };
+        out.json(&d)
+    })
+}

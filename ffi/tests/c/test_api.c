@@ -1,0 +1,397 @@
+/* Every command and query of the C ABI on the JAPM workflow, the handle's open/close/free, the
+ * host clock and the status names. Usage: test_api TMPDIR */
+#include <stdbool.h>
+
+#include "fixture.h"
+
+#define CHATBOT_110 "{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\"}"
+#define CHATBOT_120 "{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.2.0\",\"change_message\":\"better answers\"}"
+#define TEMPLATES_200 "{\"entity_type\":\"prompt_asset_version\",\"entity_id\":\"templates\",\"version_tag\":\"2.0.0\"}"
+#define TEMPLATES_210 "{\"entity_type\":\"prompt_asset_version\",\"entity_id\":\"templates\",\"version_tag\":\"2.1.0\"}"
+
+static void test_names(void) {
+  CHECK_STREQ(dg_library_version(), "0.1.0");
+  CHECK_STREQ(dg_error_name(DG_OK), "ok");
+  CHECK_STREQ(dg_error_name(DG_ERROR_NOT_FOUND), "not_found");
+  CHECK_STREQ(dg_error_name(DG_ERROR_INVALID_TRANSITION), "invalid_transition");
+  CHECK_STREQ(dg_error_name(DG_ERROR_FORBIDDEN), "forbidden");
+  CHECK_STREQ(dg_error_name(DG_ERROR_SELF_APPROVAL), "self_approval");
+  CHECK_STREQ(dg_error_name(DG_ERROR_POLICY_VIOLATION), "policy_violation");
+  CHECK_STREQ(dg_error_name(DG_ERROR_VALIDATION_FAILED), "validation_failed");
+  CHECK_STREQ(dg_error_name(DG_ERROR_CONFLICT), "conflict");
+  CHECK_STREQ(dg_error_name(DG_ERROR_INVALID_INPUT), "invalid_input");
+  CHECK_STREQ(dg_error_name(DG_ERROR_STORAGE), "storage");
+  CHECK_STREQ(dg_error_name(DG_ERROR_AUDIT_CORRUPT), "audit_corrupt");
+  CHECK_STREQ(dg_error_name(DG_ERROR_PANIC), "panic");
+  CHECK(DG_ERROR_NOT_FOUND == 1 && DG_ERROR_AUDIT_CORRUPT == 10 && DG_ERROR_PANIC == 100);
+  CHECK(dg_error_name(11) == NULL && dg_error_name(-1) == NULL);
+}
+
+static void test_open_close_free(const char *tmpdir) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/api.db", tmpdir);
+  remove_db(path);
+  DgEngine *e = NULL;
+  CHECK_OK(dg_engine_open(path, &e));
+  CHECK(e != NULL);
+  CHECK_OK_DISCARD(dg_project_create(e, "persisted", "acme", "Persisted", ALICE, &out));
+  dg_engine_free(e);
+
+  /* The file keeps the project across handles. */
+  CHECK_OK(dg_engine_open(path, &e));
+  char *out = NULL;
+  CHECK_OK(dg_project_get(e, "persisted", &out));
+  json_t *p = take_json(out);
+  CHECK_STREQ(jstr(p, "tenant"), "acme");
+  json_decref(p);
+
+  /* Close: later calls fail cleanly, closing twice is fine, the handle is still freed. */
+  CHECK_OK(dg_engine_close(e));
+  out = NULL;
+  CHECK_STATUS(dg_project_get(e, "persisted", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("the engine is closed");
+  CHECK(out == NULL);
+  bool found = true;
+  char *tag = NULL;
+  CHECK_STATUS(dg_active_version(e, "persisted", "x", "y", "z", &tag, NULL, &found), DG_ERROR_INVALID_INPUT);
+  CHECK_OK(dg_engine_close(e));
+  dg_engine_free(e);
+
+  /* NULL-safe releases. */
+  dg_engine_free(NULL);
+  dg_string_free(NULL);
+  CHECK_STATUS(dg_engine_close(NULL), DG_ERROR_INVALID_INPUT);
+
+  /* A path that cannot be created is a storage error; the out-pointer is not written. */
+  e = (DgEngine *)&found;
+  CHECK_STATUS(dg_engine_open("/nonexistent-dir/deeper/x.db", &e), DG_ERROR_STORAGE);
+  CHECK(e == (DgEngine *)&found);
+  CHECK(dg_last_error_storage_code() == 14); /* SQLITE_CANTOPEN */
+  CHECK_OK(dg_engine_open(":memory:", &e));
+  CHECK(dg_last_error_storage_code() == 0);
+  dg_engine_free(e);
+}
+
+static void test_admin(DgEngine *e) {
+  char *out = NULL;
+  /* Projects. */
+  CHECK_STATUS(dg_project_create(e, "other", "acme", "Other", DAVE, &out), DG_ERROR_FORBIDDEN);
+  CHECK_STATUS(dg_project_create(e, "japm", "acme", "Again", ALICE, &out), DG_ERROR_CONFLICT);
+  CHECK_OK(dg_project_get(e, "japm", &out));
+  json_t *v = take_json(out);
+  CHECK_STREQ(jstr(v, "name"), "JAPM");
+  json_decref(v);
+
+  /* Environments: secrets come back redacted; default policies by name. */
+  CHECK_OK(dg_environment_get(e, "japm", "production", &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "variables.0.value"), "***");
+  CHECK_STREQ(jstr(v, "variables.1.value"), "eu");
+  CHECK_STREQ(jstr(v, "policy.approval_rules.0.name"), "admins");
+  CHECK(json_is_true(jpath(v, "policy.four_eyes")));
+  json_decref(v);
+  CHECK_OK(dg_environment_list(e, "japm", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 3);
+  CHECK_STREQ(jstr(v, "0.name"), "development");
+  CHECK_STREQ(jstr(v, "2.name"), "production");
+  json_decref(v);
+
+  /* Policy, variables and health. */
+  CHECK_OK(dg_environment_create(e, "japm", "{\"name\":\"qa\",\"url\":\"https://qa.example\"}", ALICE, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "policy.approval_rules.0.name"), "lead");
+  json_decref(v);
+  CHECK_OK(dg_policy_set(e, "japm", "qa", "{\"approval_rules\":[],\"four_eyes\":false}", ALICE, &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "policy.approval_rules")) == 0);
+  CHECK(json_is_false(jpath(v, "policy.four_eyes")));
+  json_decref(v);
+  CHECK_STATUS(dg_policy_set(e, "japm", "qa", "{}", DAVE, &out), DG_ERROR_FORBIDDEN);
+  CHECK_OK(dg_variables_set(e, "japm", "qa", "[{\"key\":\"TOKEN\",\"value\":\"t0k\",\"secret\":true}]", ALICE, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "variables.0.value"), "***");
+  json_decref(v);
+  CHECK_STATUS(dg_variables_set(e, "japm", "qa", "[{\"key\":\"A\",\"value\":\"1\"},{\"key\":\"A\",\"value\":\"2\"}]", ALICE, &out),
+               DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("`A` is given twice");
+  CHECK_OK(dg_health_set(e, "japm", "qa", "degraded", ALICE, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "health"), "degraded");
+  json_decref(v);
+  CHECK_STATUS(dg_health_set(e, "japm", "qa", "sick", ALICE, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("`sick`");
+
+  /* Catalog: registering the same data again is a no-op, different data a conflict. */
+  const char *spec = "{\"entity_type\":\"ai_model\",\"entity_id\":\"gpt-x\",\"version_tag\":\"1.0.0\"}";
+  CHECK_OK(dg_version_register(e, "japm", spec, ALICE, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "registered_by"), "alice");
+  json_decref(v);
+  CHECK_STATUS(dg_version_register(
+                   e, "japm", "{\"entity_type\":\"ai_model\",\"entity_id\":\"gpt-x\",\"version_tag\":\"1.0.0\",\"digest\":\"sha256:x\"}",
+                   ALICE, &out),
+               DG_ERROR_CONFLICT);
+  CHECK_OK(dg_version_list(e, "japm", "prompt_version", "chatbot", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 2);
+  CHECK_STREQ(jstr(v, "0.version_tag"), "1.2.0");
+  json_decref(v);
+}
+
+typedef struct {
+  DgEngine *engine;
+  int calls;
+  int saw_secret;
+  int reentrant_reads;
+} Recorder;
+
+/* Records each activation, checks the secret reaches the executor, and reads the engine back. */
+static int32_t recording_executor(void *user_data, const DgActivation *a, char *message, size_t capacity) {
+  (void)message;
+  (void)capacity;
+  Recorder *r = user_data;
+  r->calls++;
+  if (strstr(a->environment_json, "s3cret") != NULL) r->saw_secret++;
+  CHECK(a->version_tag != NULL && !a->revert);
+  CHECK(strcmp(a->project_id, "japm") == 0 && strcmp(a->environment, "production") == 0);
+  char *tag = NULL;
+  bool found = false;
+  if (dg_active_version(r->engine, a->project_id, a->environment, a->entity_type, a->entity_id, &tag, NULL, &found) == DG_OK) {
+    r->reentrant_reads++;
+  }
+  dg_string_free(tag);
+  return 0;
+}
+
+static void test_lifecycle_and_queries(DgEngine *e) {
+  const uint32_t zero = 0, one = 1, five = 5, hundred = 100, too_many = 501;
+  char *out = NULL;
+  json_t *v;
+  char *first = request(e, "production", "release-1", "[" CHATBOT_110 "," TEMPLATES_200 "]", ALICE);
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", first, BOB, NULL, &out));
+  CHECK_OK(dg_deployment_approve(e, "japm", first, CAROL, "{}", &out));
+  check_status_of(out, "approved");
+  CHECK_OK(dg_deployment_execute(e, "japm", first, BOB, NULL, NULL, NULL, &out));
+  check_status_of(out, "deployed");
+
+  char *second = request(e, "production", "release-2", "[" CHATBOT_120 "," TEMPLATES_210 "]", ALICE);
+  CHECK_STATUS(dg_deployment_approve(e, "japm", second, ALICE, NULL, &out), DG_ERROR_SELF_APPROVAL);
+  CHECK_MESSAGE_HAS("4-eyes");
+  CHECK_STATUS(dg_deployment_approve(e, "japm", second, DAVE, NULL, &out), DG_ERROR_FORBIDDEN);
+  CHECK_OK(dg_deployment_approve(e, "japm", second, BOB, "{\"comment\":\"lgtm\"}", &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "pending");
+  CHECK_STREQ(jstr(v, "approvals.0.comment"), "lgtm");
+  json_decref(v);
+  CHECK_STATUS(dg_deployment_approve(e, "japm", second, BOB, NULL, &out), DG_ERROR_CONFLICT);
+
+  /* The dry run explains what is missing. */
+  CHECK_OK(dg_deployment_check(e, "japm", second, BOB, "execute", &out));
+  v = take_json(out);
+  CHECK(json_is_false(jpath(v, "allowed")));
+  CHECK_STREQ(jstr(v, "blockers.0.code"), "policy_violation");
+  CHECK(json_integer_value(jpath(v, "approvals.rules.0.granted")) == 1);
+  CHECK(json_integer_value(jpath(v, "approvals.rules.0.required")) == 2);
+  json_decref(v);
+  CHECK_STATUS(dg_deployment_check(e, "japm", second, BOB, "explode", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("`explode`");
+  CHECK_STATUS(dg_deployment_execute(e, "japm", second, BOB, NULL, NULL, NULL, &out), DG_ERROR_POLICY_VIOLATION);
+
+  CHECK_OK(dg_pending_approvals(e, "japm", CAROL, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  CHECK_STREQ(jstr(v, "0.id"), second);
+  json_decref(v);
+  CHECK_OK(dg_deployment_approve(e, "japm", second, CAROL, "{\"rule\":\"admins\"}", &out));
+  check_status_of(out, "approved");
+
+  Recorder rec = {e, 0, 0, 0};
+  CHECK_OK(dg_deployment_execute(e, "japm", second, CAROL, "{}", recording_executor, &rec, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "deployed");
+  CHECK_STREQ(jstr(v, "items.0.previous_version"), "1.1.0");
+  json_decref(v);
+  CHECK(rec.calls == 2 && rec.saw_secret == 2 && rec.reentrant_reads == 2);
+
+  /* The typed hot path. */
+  char *tag = NULL, *dep = NULL;
+  bool found = false;
+  CHECK_OK(dg_active_version(e, "japm", "production", "prompt_version", "chatbot", &tag, &dep, &found));
+  CHECK(found);
+  CHECK_STREQ(tag, "1.2.0");
+  CHECK_STREQ(dep, second);
+  dg_string_free(tag);
+  dg_string_free(dep);
+  CHECK_OK(dg_active_version(e, "japm", "production", "prompt_asset_version", "templates", &tag, NULL, &found));
+  CHECK(found);
+  CHECK_STREQ(tag, "2.1.0");
+  dg_string_free(tag);
+  dep = (char *)"untouched?";
+  CHECK_OK(dg_active_version(e, "japm", "production", "ai_model", "nothing-live", &tag, &dep, &found));
+  CHECK(!found && tag == NULL && dep == NULL);
+
+  CHECK_OK(dg_active_state(e, "japm", "production", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 2);
+  json_decref(v);
+  CHECK_OK(dg_entity_history(e, "japm", "prompt_version", "chatbot", NULL, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 2);
+  CHECK_STREQ(jstr(v, "0.version_tag"), "1.2.0");
+  json_decref(v);
+  CHECK_OK(dg_entity_history(e, "japm", "prompt_version", "chatbot", &one, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  json_decref(v);
+  CHECK_STATUS(dg_entity_history(e, "japm", "prompt_version", "chatbot", &too_many, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_STATUS(dg_entity_history(e, "japm", "prompt_version", "chatbot", &zero, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_OK(dg_environments_compare(e, "japm", "production", "staging", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 2);
+  CHECK(json_is_null(jpath(v, "0.right")));
+  json_decref(v);
+  CHECK_OK(dg_deployment_get(e, "japm", first, &out));
+  check_status_of(out, "superseded");
+
+  /* Lists and pages. */
+  CHECK_OK(dg_deployment_list(e, "japm", NULL, &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "items")) == 2 && json_is_null(jpath(v, "next_cursor")));
+  json_decref(v);
+  CHECK_OK(dg_deployment_list(e, "japm", "{\"limit\":1}", &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "items")) == 1);
+  CHECK_STREQ(jstr(v, "items.0.id"), second);
+  char filter[256];
+  snprintf(filter, sizeof filter, "{\"limit\":1,\"cursor\":\"%s\"}", jstr(v, "next_cursor"));
+  json_decref(v);
+  CHECK_OK(dg_deployment_list(e, "japm", filter, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "items.0.id"), first);
+  json_decref(v);
+  CHECK_OK(dg_deployment_list(e, "japm", "{\"status\":\"deployed\",\"environment\":\"production\"}", &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "items")) == 1);
+  json_decref(v);
+  CHECK_STATUS(dg_deployment_list(e, "japm", "{\"status\":\"exploded\"}", &out), DG_ERROR_INVALID_INPUT);
+
+  /* Rollback to the named target restores the old versions. */
+  CHECK_STATUS(dg_deployment_rollback(e, "japm", second, DAVE, "{\"reason\":\"bad\"}", NULL, NULL, &out), DG_ERROR_FORBIDDEN);
+  CHECK_STATUS(dg_deployment_rollback(e, "japm", second, ALICE, "{}", NULL, NULL, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("reason is required");
+  char opts[256];
+  snprintf(opts, sizeof opts, "{\"reason\":\"bad answers\",\"target\":\"%s\"}", first);
+  Recorder rb = {e, 0, 0, 0};
+  CHECK_OK(dg_deployment_rollback(e, "japm", second, ALICE, opts, recording_executor, &rb, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "kind"), "rollback");
+  CHECK_STREQ(jstr(v, "status"), "deployed");
+  CHECK_STREQ(jstr(v, "rollback_of"), second);
+  json_decref(v);
+  CHECK(rb.calls == 2);
+  CHECK_OK(dg_active_version(e, "japm", "production", "prompt_version", "chatbot", &tag, NULL, &found));
+  CHECK_STREQ(tag, "1.1.0");
+  dg_string_free(tag);
+  CHECK_OK(dg_deployment_get(e, "japm", second, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "rolled_back");
+  CHECK_STREQ(jstr(v, "rolled_back.reason"), "bad answers");
+  json_decref(v);
+
+  /* Reject (reason required) and cancel (reason optional). */
+  char *third = request(e, "production", "release-3", "[" CHATBOT_120 "]", ALICE);
+  CHECK_STATUS(dg_deployment_reject(e, "japm", third, BOB, "  ", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_OK(dg_deployment_reject(e, "japm", third, BOB, "not now", &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "rejected");
+  CHECK_STREQ(jstr(v, "rejection.reason"), "not now");
+  json_decref(v);
+  char *fourth = request(e, "production", "release-4", "[" CHATBOT_120 "]", ALICE);
+  CHECK_STATUS(dg_deployment_cancel(e, "japm", fourth, DAVE, NULL, &out), DG_ERROR_FORBIDDEN);
+  CHECK_OK(dg_deployment_cancel(e, "japm", fourth, ALICE, NULL, &out));
+  check_status_of(out, "cancelled");
+  CHECK_STATUS(dg_deployment_cancel(e, "japm", fourth, ALICE, "again", &out), DG_ERROR_INVALID_TRANSITION);
+  CHECK_MESSAGE_HAS("`cancelled`");
+
+  /* The audit trail. */
+  CHECK_OK(dg_audit_log(e, "japm", second, 0, &hundred, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 7);
+  CHECK_STREQ(jstr(v, "0.action"), "deployment.requested");
+  CHECK_STREQ(jstr(v, "6.action"), "deployment.rolled_back");
+  json_decref(v);
+  CHECK_OK(dg_audit_log(e, "japm", NULL, 3, &five, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 5);
+  CHECK(json_integer_value(jpath(v, "0.seq")) == 4);
+  json_decref(v);
+  CHECK_OK(dg_audit_verify(e, &out));
+  v = take_json(out);
+  json_int_t entries = json_integer_value(jpath(v, "entries"));
+  CHECK(entries > 30);
+  CHECK(strlen(jstr(v, "head_hash")) == 64);
+  json_decref(v);
+  CHECK_OK(dg_audit_log(e, "japm", NULL, 0, NULL, &out)); /* no limit: the default page of 50 */
+  v = take_json(out);
+  CHECK((json_int_t)json_array_size(v) == (entries < 50 ? entries : 50));
+  json_decref(v);
+  free(first);
+  free(second);
+  free(third);
+  free(fourth);
+}
+
+typedef struct {
+  int64_t now_micros;
+  int freed;
+} TestClock;
+
+static int64_t test_clock_now(void *user_data) { return ((TestClock *)user_data)->now_micros; }
+static void test_clock_free(void *user_data) { ((TestClock *)user_data)->freed++; }
+
+static void test_clock(void) {
+  TestClock clock = {1768467600000000LL, 0}; /* 2026-01-15T09:00:00Z */
+  DgEngine *e = NULL;
+  CHECK_OK(dg_engine_open_with_clock(":memory:", test_clock_now, &clock, test_clock_free, &e));
+  char *out = NULL;
+  CHECK_OK(dg_project_create(e, "japm", "acme", "JAPM", ALICE, &out));
+  json_t *v = take_json(out);
+  CHECK_STREQ(jstr(v, "created_at"), "2026-01-15T09:00:00Z");
+  json_decref(v);
+  CHECK_OK_DISCARD(dg_environment_create(
+      e, "japm", "{\"name\":\"staging\",\"policy\":{\"approval_rules\":[{\"name\":\"lead\",\"required_approvals\":1,"
+      "\"eligible_roles\":[\"lead\"]}],\"approval_ttl_seconds\":60}}", ALICE, &out));
+  register_version(e, "prompt_version", "chatbot", "1.1.0");
+  char *id = request(e, "staging", "ttl", "[" CHATBOT_110 "]", DAVE);
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", id, LENA, NULL, &out));
+  clock.now_micros += 120 * 1000000LL;
+  CHECK_STATUS(dg_deployment_execute(e, "japm", id, LENA, NULL, NULL, NULL, &out), DG_ERROR_POLICY_VIOLATION);
+  CHECK_MESSAGE_HAS("expired");
+  free(id);
+  CHECK(clock.freed == 0);
+  dg_engine_free(e);
+  CHECK(clock.freed == 1);
+
+  /* Ownership passes even when opening fails. */
+  e = NULL;
+  CHECK_STATUS(dg_engine_open_with_clock(":memory:", NULL, &clock, test_clock_free, &e), DG_ERROR_INVALID_INPUT);
+  CHECK(clock.freed == 2 && e == NULL);
+  CHECK_STATUS(dg_engine_open_with_clock(NULL, test_clock_now, &clock, test_clock_free, &e), DG_ERROR_INVALID_INPUT);
+  CHECK(clock.freed == 3 && e == NULL);
+}
+
+int main(int argc, char **argv) {
+  const char *tmpdir = argc > 1 ? argv[1] : "/tmp";
+  test_names();
+  test_open_close_free(tmpdir);
+  DgEngine *e = NULL;
+  CHECK_OK(dg_engine_open(":memory:", &e));
+  setup_japm(e);
+  test_admin(e);
+  test_lifecycle_and_queries(e);
+  dg_engine_free(e);
+  test_clock();
+  printf("test_api: ok\n");
+  return 0;
+}

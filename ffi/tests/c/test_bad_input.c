@@ -1,0 +1,259 @@
+/* Bad input: NULL handles and pointers, invalid UTF-8, malformed JSON, unknown enum strings, ids
+ * that do not exist, zero-length and huge strings. Each gets a clear status and message, never a
+ * crash, and nothing is written on failure (neither out-pointers nor the store). */
+#include <stdbool.h>
+
+#include "fixture.h"
+
+#define SENTINEL ((char *)&sentinel_byte)
+static char sentinel_byte;
+
+/* Expects `call` (which writes through `out`) to fail with `status` and leave `out` untouched. */
+#define REFUSED(call, status)              \
+  do {                                     \
+    out = SENTINEL;                        \
+    CHECK_STATUS(call, status);            \
+    CHECK(out == SENTINEL);                \
+    CHECK(dg_last_error_code() == status); \
+  } while (0)
+
+static void test_null_engine(void) {
+  char *out;
+  const DgEngine *n = NULL;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  REFUSED(dg_project_create(n, "p", "t", "n", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("`engine` must not be null");
+  REFUSED(dg_project_get(n, "p", &out), I);
+  REFUSED(dg_environment_create(n, "p", "{\"name\":\"x\"}", ALICE, &out), I);
+  REFUSED(dg_environment_get(n, "p", "x", &out), I);
+  REFUSED(dg_environment_list(n, "p", &out), I);
+  REFUSED(dg_policy_set(n, "p", "x", "{}", ALICE, &out), I);
+  REFUSED(dg_variables_set(n, "p", "x", "[]", ALICE, &out), I);
+  REFUSED(dg_health_set(n, "p", "x", "down", ALICE, &out), I);
+  REFUSED(dg_version_register(n, "p", "{}", ALICE, &out), I);
+  REFUSED(dg_version_list(n, "p", "t", "i", &out), I);
+  REFUSED(dg_deployment_request(n, "p", "{}", ALICE, &out), I);
+  REFUSED(dg_deployment_approve(n, "p", "d", ALICE, NULL, &out), I);
+  REFUSED(dg_deployment_reject(n, "p", "d", ALICE, "r", &out), I);
+  REFUSED(dg_deployment_cancel(n, "p", "d", ALICE, NULL, &out), I);
+  REFUSED(dg_deployment_execute(n, "p", "d", ALICE, NULL, NULL, NULL, &out), I);
+  REFUSED(dg_deployment_rollback(n, "p", "d", ALICE, "{\"reason\":\"r\"}", NULL, NULL, &out), I);
+  REFUSED(dg_deployment_check(n, "p", "d", ALICE, "approve", &out), I);
+  REFUSED(dg_deployment_get(n, "p", "d", &out), I);
+  REFUSED(dg_deployment_list(n, "p", NULL, &out), I);
+  REFUSED(dg_active_state(n, "p", "x", &out), I);
+  REFUSED(dg_entity_history(n, "p", "t", "i", NULL, &out), I);
+  REFUSED(dg_environments_compare(n, "p", "a", "b", &out), I);
+  REFUSED(dg_pending_approvals(n, "p", ALICE, &out), I);
+  REFUSED(dg_audit_log(n, "p", NULL, 0, NULL, &out), I);
+  REFUSED(dg_audit_verify(n, &out), I);
+  bool found = true;
+  REFUSED(dg_active_version(n, "p", "x", "t", "i", &out, NULL, &found), I);
+  CHECK(found);
+  CHECK_STATUS(dg_validator_unregister(n, "v", NULL), I);
+  CHECK_STATUS(dg_engine_close(n), I);
+}
+
+static void test_null_arguments(DgEngine *e) {
+  char *out;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  REFUSED(dg_engine_open(NULL, (DgEngine **)&out), I);
+  CHECK_MESSAGE_HAS("`path` must not be null");
+  CHECK_STATUS(dg_engine_open(":memory:", NULL), I);
+  CHECK_MESSAGE_HAS("`out` must not be null");
+  REFUSED(dg_project_get(e, NULL, &out), I);
+  CHECK_MESSAGE_HAS("`project` must not be null");
+  REFUSED(dg_project_create(e, "p", NULL, "n", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("`tenant` must not be null");
+  REFUSED(dg_project_create(e, "p", "t", "n", NULL, &out), I);
+  CHECK_MESSAGE_HAS("`actor` must not be null");
+  REFUSED(dg_deployment_request(e, "japm", NULL, ALICE, &out), I);
+  REFUSED(dg_deployment_reject(e, "japm", "d", BOB, NULL, &out), I);
+  REFUSED(dg_deployment_rollback(e, "japm", "d", BOB, NULL, NULL, NULL, &out), I);
+  REFUSED(dg_deployment_check(e, "japm", "d", BOB, NULL, &out), I);
+  REFUSED(dg_health_set(e, "japm", "staging", NULL, ALICE, &out), I);
+  REFUSED(dg_environments_compare(e, "japm", "staging", NULL, &out), I);
+
+  /* A NULL out-pointer is refused before anything changes in the store. */
+  CHECK_STATUS(dg_project_create(e, "ghost", "acme", "Ghost", ALICE, NULL), I);
+  REFUSED(dg_project_get(e, "ghost", &out), DG_ERROR_NOT_FOUND);
+  char *tag = SENTINEL;
+  CHECK_STATUS(dg_active_version(e, "japm", "staging", "t", "i", &tag, NULL, NULL), I);
+  CHECK_MESSAGE_HAS("`out_found` must not be null");
+  CHECK(tag == SENTINEL);
+  bool found = true;
+  CHECK_STATUS(dg_active_version(e, "japm", "staging", "t", "i", NULL, NULL, &found), I);
+  CHECK(found);
+}
+
+static void test_invalid_utf8_and_json(DgEngine *e) {
+  char *out;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  REFUSED(dg_project_get(e, "\xff\xfe", &out), I);
+  CHECK_MESSAGE_HAS("`project` is not valid utf-8");
+  REFUSED(dg_environment_get(e, "japm", "stag\xc3", &out), I);
+  CHECK_MESSAGE_HAS("invalid byte at offset 4");
+  REFUSED(dg_project_create(e, "p", "t", "n", "{\"id\":\"\xff\"}", &out), I);
+  CHECK_MESSAGE_HAS("`actor` is not valid utf-8");
+
+  REFUSED(dg_project_create(e, "p", "t", "n", "{", &out), I);
+  CHECK_MESSAGE_HAS("invalid json in `actor`");
+  REFUSED(dg_project_create(e, "p", "t", "n", "", &out), I);
+  CHECK_MESSAGE_HAS("invalid json in `actor`");
+  REFUSED(dg_project_create(e, "p", "t", "n", "{\"roles\":[\"admin\"]}", &out), I);
+  CHECK_MESSAGE_HAS("missing field `id`");
+  REFUSED(dg_project_create(e, "p", "t", "n", "[]", &out), I);
+  REFUSED(dg_project_create(e, "p", "t", "n", "{\"id\":\"alice\",\"roles\":\"admin\"}", &out), I);
+  REFUSED(dg_environment_create(e, "japm", "null", ALICE, &out), I);
+  REFUSED(dg_deployment_request(e, "japm", "{\"environment\":\"staging\"}", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("missing field");
+  REFUSED(dg_variables_set(e, "japm", "staging", "{\"key\":\"a\"}", ALICE, &out), I);
+  REFUSED(dg_deployment_approve(e, "japm", "d", BOB, "{\"comment\":", &out), I);
+  CHECK_MESSAGE_HAS("invalid json in `options`");
+  REFUSED(dg_deployment_list(e, "japm", "{\"limit\":-1}", &out), I);
+  REFUSED(dg_deployment_list(e, "japm", "{\"limit\":0}", &out), I);
+  CHECK_MESSAGE_HAS("limit must be between 1 and 500");
+  /* Trailing garbage is not JSON either. */
+  REFUSED(dg_project_create(e, "p", "t", "n", ALICE " trailing", &out), I);
+}
+
+static void test_unknown_enums(DgEngine *e) {
+  char *out;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  REFUSED(dg_health_set(e, "japm", "staging", "sick", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("expected one of: healthy, degraded, down");
+  REFUSED(dg_health_set(e, "japm", "staging", "", ALICE, &out), I);
+  REFUSED(dg_deployment_check(e, "japm", "d", BOB, "launch", &out), I);
+  CHECK_MESSAGE_HAS("`launch`");
+  REFUSED(dg_deployment_request(e, "japm",
+                                "{\"environment\":\"staging\",\"name\":\"n\",\"items\":[{\"entity_type\":\"prompt_version\","
+                                "\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\",\"risk\":\"extreme\"}]}",
+                                DAVE, &out),
+          I);
+  CHECK_MESSAGE_HAS("`extreme`");
+  REFUSED(dg_deployment_list(e, "japm", "{\"status\":\"exploded\"}", &out), I);
+  REFUSED(dg_policy_set(e, "japm", "staging", "{\"risk_escalation\":[{\"min_risk\":\"huge\",\"extra_approvals\":1,\"eligible_roles\":[]}]}",
+                        ALICE, &out),
+          I);
+}
+
+static void test_missing_ids(DgEngine *e) {
+  char *out;
+  const int32_t N = DG_ERROR_NOT_FOUND;
+  REFUSED(dg_project_get(e, "nope", &out), N);
+  CHECK_MESSAGE_HAS("project `nope` does not exist");
+  REFUSED(dg_environment_get(e, "japm", "nope", &out), N);
+  REFUSED(dg_environment_list(e, "nope", &out), N);
+  REFUSED(dg_environment_create(e, "nope", "{\"name\":\"x\"}", ALICE, &out), N);
+  REFUSED(dg_policy_set(e, "japm", "nope", "{}", ALICE, &out), N);
+  REFUSED(dg_variables_set(e, "japm", "nope", "[]", ALICE, &out), N);
+  REFUSED(dg_health_set(e, "japm", "nope", "down", ALICE, &out), N);
+  REFUSED(dg_version_register(e, "nope", "{\"entity_type\":\"a\",\"entity_id\":\"b\",\"version_tag\":\"1\"}", ALICE, &out), N);
+  REFUSED(dg_version_list(e, "nope", "a", "b", &out), N);
+  REFUSED(dg_deployment_request(e, "japm", "{\"environment\":\"nope\",\"name\":\"n\",\"items\":[]}", ALICE, &out), N);
+  REFUSED(dg_deployment_get(e, "japm", "0190-nope", &out), N);
+  REFUSED(dg_deployment_approve(e, "japm", "0190-nope", BOB, NULL, &out), N);
+  REFUSED(dg_deployment_reject(e, "japm", "0190-nope", BOB, "r", &out), N);
+  REFUSED(dg_deployment_cancel(e, "japm", "0190-nope", BOB, NULL, &out), N);
+  REFUSED(dg_deployment_execute(e, "japm", "0190-nope", BOB, NULL, NULL, NULL, &out), N);
+  REFUSED(dg_deployment_rollback(e, "japm", "0190-nope", BOB, "{\"reason\":\"r\"}", NULL, NULL, &out), N);
+  REFUSED(dg_deployment_check(e, "japm", "0190-nope", BOB, "approve", &out), N);
+  REFUSED(dg_deployment_list(e, "nope", NULL, &out), N);
+  REFUSED(dg_active_state(e, "japm", "nope", &out), N);
+  REFUSED(dg_entity_history(e, "nope", "a", "b", NULL, &out), N);
+  REFUSED(dg_environments_compare(e, "japm", "staging", "nope", &out), N);
+  REFUSED(dg_pending_approvals(e, "nope", BOB, &out), N);
+  REFUSED(dg_audit_log(e, "nope", NULL, 0, NULL, &out), N);
+  /* The hot path answers "nothing live" for unknown names. */
+  char *tag = SENTINEL;
+  bool found = true;
+  CHECK_OK(dg_active_version(e, "nope", "nope", "a", "b", &tag, NULL, &found));
+  CHECK(!found && tag == NULL);
+}
+
+static void test_empty_and_huge(DgEngine *e) {
+  char *out;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  DgEngine *none = NULL;
+  CHECK_STATUS(dg_engine_open("", &none), I);
+  CHECK_MESSAGE_HAS("database path must not be empty");
+  CHECK(none == NULL);
+  REFUSED(dg_project_create(e, "", "acme", "Empty", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("project id must not be empty");
+  REFUSED(dg_project_create(e, "p", "acme", "P", "{\"id\":\"\",\"roles\":[\"admin\"]}", &out), I);
+  CHECK_MESSAGE_HAS("actor id must not be empty");
+  REFUSED(dg_environment_create(e, "japm", "{\"name\":\"\"}", ALICE, &out), I);
+  REFUSED(dg_deployment_reject(e, "japm", "d", BOB, "", &out), I);
+  REFUSED(dg_project_create(e, "tab\there", "acme", "P", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("control characters");
+
+  /* 10 MB strings: refused as ids, accepted (and returned intact) as free text. */
+  size_t n = 10u * 1024u * 1024u;
+  char *huge = malloc(n + 1);
+  CHECK(huge != NULL);
+  memset(huge, 'a', n);
+  huge[n] = '\0';
+  REFUSED(dg_project_create(e, huge, "acme", "Huge", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("longer than 256 bytes");
+  REFUSED(dg_project_get(e, huge, &out), DG_ERROR_NOT_FOUND);
+  CHECK_OK(dg_project_create(e, "big", "acme", huge, ALICE, &out));
+  dg_string_free(out);
+  CHECK_OK(dg_project_get(e, "big", &out));
+  json_t *v = take_json(out);
+  CHECK(strlen(jstr(v, "name")) == n);
+  json_decref(v);
+  /* 10 MB of nesting in free JSON metadata is refused by the decoder's depth limit, not by the
+   * stack. */
+  const char *prefix = "{\"entity_type\":\"a\",\"entity_id\":\"b\",\"version_tag\":\"1\",\"metadata\":";
+  memset(huge, '[', n);
+  memcpy(huge, prefix, strlen(prefix));
+  REFUSED(dg_version_register(e, "japm", huge, ALICE, &out), I);
+  CHECK_MESSAGE_HAS("recursion limit");
+  /* A 10 MB actor id inside valid JSON. */
+  memset(huge, 'x', n);
+  memcpy(huge, "{\"id\":\"", 7);
+  memcpy(huge + n - 2, "\"}", 2);
+  REFUSED(dg_project_create(e, "p", "acme", "P", huge, &out), I);
+  CHECK_MESSAGE_HAS("actor id is longer than 256 bytes");
+  free(huge);
+
+  /* NUL smuggled through JSON is a control character in an id. */
+  REFUSED(dg_project_create(e, "p", "acme", "P", "{\"id\":\"a\\u0000b\",\"roles\":[\"admin\"]}", &out), I);
+  CHECK_MESSAGE_HAS("control characters");
+}
+
+static void test_last_error_state(DgEngine *e) {
+  char *out = NULL;
+  CHECK_STATUS(dg_project_get(e, "nope", &out), DG_ERROR_NOT_FOUND);
+  CHECK(dg_last_error_code() == DG_ERROR_NOT_FOUND);
+  CHECK(dg_last_error_findings() == NULL);
+  /* Reading the message does not consume it. */
+  CHECK_MESSAGE_HAS("`nope`");
+  CHECK_MESSAGE_HAS("`nope`");
+  CHECK_OK(dg_project_get(e, "japm", &out));
+  dg_string_free(out);
+  CHECK(dg_last_error_code() == DG_OK);
+  CHECK(dg_last_error_message() == NULL);
+}
+
+int main(void) {
+  DgEngine *e = NULL;
+  CHECK_OK(dg_engine_open(":memory:", &e));
+  setup_japm(e);
+  test_null_engine();
+  test_null_arguments(e);
+  test_invalid_utf8_and_json(e);
+  test_unknown_enums(e);
+  test_missing_ids(e);
+  test_empty_and_huge(e);
+  test_last_error_state(e);
+  /* Nothing above changed the store except the one project created on purpose. */
+  char *out = NULL;
+  CHECK_OK(dg_audit_verify(e, &out));
+  json_t *v = take_json(out);
+  CHECK(json_integer_value(jpath(v, "entries")) == 10); /* setup (9) + project `big` */
+  json_decref(v);
+  dg_engine_free(e);
+  printf("test_bad_input: ok\n");
+  return 0;
+}

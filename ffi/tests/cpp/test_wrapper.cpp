@@ -1,0 +1,199 @@
+// The C++17 RAII wrapper: handles freed by destructors, errors as exceptions carrying the code and
+// findings, executors and validators as std::function.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "deploygov.hpp"
+
+namespace dg = deploygov;
+
+#define CHECK(cond)                                                                    \
+  do {                                                                                 \
+    if (!(cond)) {                                                                     \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+      std::exit(1);                                                                    \
+    }                                                                                  \
+  } while (0)
+
+static bool has(const std::string &haystack, const std::string &needle) { return haystack.find(needle) != std::string::npos; }
+
+// The first string member `key` of a JSON text (the tests' results start with the deployment id).
+static std::string field(const std::string &json, const std::string &key) {
+  std::string marker = "\"" + key + "\":\"";
+  size_t at = json.find(marker);
+  CHECK(at != std::string::npos);
+  at += marker.size();
+  return json.substr(at, json.find('"', at) - at);
+}
+
+// Runs `f`, which must throw dg::Error with `code`; returns the error.
+template <class F>
+static dg::Error expect_error(int32_t code, F &&f) {
+  try {
+    f();
+  } catch (const dg::Error &e) {
+    if (e.code() != code) {
+      std::fprintf(stderr, "expected error %d, got %d (%s): %s\n", code, e.code(), e.name(), e.what());
+      std::exit(1);
+    }
+    return e;
+  }
+  std::fprintf(stderr, "expected error %d, but the call succeeded\n", code);
+  std::exit(1);
+}
+
+static const std::string alice = dg::actor("alice", {"admin"});
+static const std::string bob = dg::actor("bob", {"admin"});
+static const std::string carol = dg::actor("carol", {"tenant_admin"});
+static const std::string dave = dg::actor("dave", {"developer"});
+
+static std::string item(const std::string &type, const std::string &id, const std::string &tag) {
+  return "{\"entity_type\":\"" + type + "\",\"entity_id\":\"" + id + "\",\"version_tag\":\"" + tag + "\"}";
+}
+
+static void setup(const dg::Engine &e) {
+  e.create_project("japm", "acme", "JAPM", alice);
+  e.create_environment("japm", R"({"name":"production","variables":[{"key":"API_KEY","value":"s3cret","secret":true}]})", alice);
+  e.create_environment("japm", R"({"name":"development"})", alice);
+  for (const char *tag : {"1.1.0", "1.2.0"}) e.register_version("japm", item("prompt_version", "chatbot", tag), alice);
+  e.register_version("japm", item("prompt_asset_version", "templates", "2.0.0"), alice);
+}
+
+static std::string request(const dg::Engine &e, const std::string &env, const std::string &items, const std::string &who) {
+  return field(e.request_deployment("japm", R"({"environment":")" + env + R"(","name":"n","items":[)" + items + "]}", who), "id");
+}
+
+static void test_workflow() {
+  dg::Engine e;  // in memory; freed by the destructor
+  setup(e);
+  std::string id = request(e, "production", item("prompt_version", "chatbot", "1.1.0"), alice);
+
+  dg::Error self = expect_error(DG_ERROR_SELF_APPROVAL, [&] { e.approve("japm", id, alice); });
+  CHECK(std::string(self.name()) == "self_approval");
+  CHECK(has(self.what(), "4-eyes"));
+  CHECK(self.findings_json().empty());
+
+  e.approve("japm", id, bob, R"({"comment":"ok"})");
+  CHECK(has(e.check("japm", id, bob, "execute"), "\"allowed\":false"));
+  CHECK(has(e.approve("japm", id, carol), "\"status\":\"approved\""));
+
+  std::vector<dg::Activation> seen;
+  std::string done = e.execute("japm", id, bob, [&](const dg::Activation &a) { seen.push_back(a); });
+  CHECK(has(done, "\"status\":\"deployed\""));
+  CHECK(seen.size() == 1 && seen[0].version_tag == std::optional<std::string>("1.1.0") && !seen[0].previous_version);
+  CHECK(has(seen[0].environment_json, "s3cret"));
+
+  auto live = e.active_version("japm", "production", "prompt_version", "chatbot");
+  CHECK(live && live->version_tag == "1.1.0" && live->deployment_id == id);
+  CHECK(!e.active_version("japm", "production", "prompt_version", "nothing"));
+
+  // A second release, then a rollback through a recording executor.
+  std::string second = request(e, "production", item("prompt_version", "chatbot", "1.2.0"), alice);
+  e.approve("japm", second, bob);
+  e.approve("japm", second, carol);
+  e.execute("japm", second, carol);
+  std::vector<std::string> restored;
+  std::string rb = e.rollback("japm", second, alice, R"({"reason":"bad answers"})",
+                              [&](const dg::Activation &a) { restored.push_back(a.version_tag.value_or("-")); });
+  CHECK(has(rb, "\"kind\":\"rollback\"") && has(rb, "\"status\":\"deployed\""));
+  CHECK(restored == std::vector<std::string>{"1.1.0"});
+  CHECK(e.active_version("japm", "production", "prompt_version", "chatbot")->version_tag == "1.1.0");
+
+  // Every query returns JSON.
+  CHECK(has(e.get_project("japm"), "\"tenant\":\"acme\""));
+  CHECK(has(e.get_environment("japm", "production"), "\"***\""));
+  CHECK(has(e.list_environments("japm"), "development"));
+  CHECK(has(e.list_versions("japm", "prompt_version", "chatbot"), "1.2.0"));
+  CHECK(has(e.get_deployment("japm", second), "rolled_back"));
+  CHECK(has(e.list_deployments("japm", R"({"status":"rolled_back"})"), second));
+  CHECK(has(e.active_state("japm", "production"), "chatbot"));
+  CHECK(has(e.entity_history("japm", "prompt_version", "chatbot", 10), "1.2.0"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.entity_history("japm", "prompt_version", "chatbot", 0); });
+  CHECK(has(e.compare_environments("japm", "production", "development"), "\"right\":null"));
+  CHECK(e.pending_approvals("japm", bob) == "[]");
+  CHECK(has(e.audit_log("japm", second), "deployment.rolled_back"));
+  CHECK(has(e.verify_audit(), "head_hash"));
+  CHECK(has(e.set_health("japm", "development", "down", alice), "\"health\":\"down\""));
+  CHECK(has(e.set_variables("japm", "development", R"([{"key":"A","value":"1"}])", alice), "\"A\""));
+  CHECK(has(e.set_policy("japm", "development", "{}", alice), "\"four_eyes\":true"));
+
+  std::string third = request(e, "production", item("prompt_version", "chatbot", "1.2.0"), alice);
+  CHECK(has(e.reject("japm", third, bob, "no"), "rejected"));
+  std::string fourth = request(e, "production", item("prompt_version", "chatbot", "1.2.0"), alice);
+  CHECK(has(e.cancel("japm", fourth, alice), "cancelled"));
+  expect_error(DG_ERROR_INVALID_TRANSITION, [&] { e.cancel("japm", fourth, alice, "again"); });
+}
+
+static void test_errors_and_callbacks() {
+  dg::Engine e(":memory:");
+  setup(e);
+  // Validation failure: the exception carries the findings.
+  dg::Error v = expect_error(DG_ERROR_VALIDATION_FAILED, [&] { request(e, "development", item("prompt_version", "chatbot", "9.9.9"), dave); });
+  CHECK(has(v.findings_json(), "unknown_version"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.set_health("japm", "development", "sick", alice); });
+  expect_error(DG_ERROR_NOT_FOUND, [&] { e.get_project("nope"); });
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.create_project("p", "t", "n", "{not json"); });
+
+  // A throwing executor fails the item with the exception's message.
+  std::string id = request(e, "development", item("prompt_version", "chatbot", "1.1.0") + "," + item("prompt_asset_version", "templates", "2.0.0"),
+                           dave);
+  int reverts = 0;
+  std::string failed = e.execute("japm", id, dave, [&](const dg::Activation &a) {
+    if (a.revert) {
+      reverts++;
+      return;
+    }
+    if (a.entity_id == "templates") throw std::runtime_error("cdn unreachable");
+  });
+  CHECK(has(failed, "\"status\":\"failed\"") && has(failed, "cdn unreachable") && reverts == 1);
+
+  // Validators: findings returned as JSON; a throwing validator fails closed.
+  e.register_validator("translations", [](const std::string &ctx) {
+    CHECK(has(ctx, "\"phase\":\"request\""));
+    return std::string(R"([{"code":"translation_missing","severity":"warning","message":"no `de`"}])");
+  });
+  CHECK(has(e.request_deployment("japm", R"({"environment":"development","name":"w","items":[)" + item("prompt_version", "chatbot", "1.2.0") + "]}", dave),
+            "translation_missing"));
+  e.register_validator("scanner", [](const std::string &) -> std::string { throw std::runtime_error("scanner offline"); });
+  dg::Error s = expect_error(DG_ERROR_VALIDATION_FAILED, [&] { request(e, "development", item("prompt_version", "chatbot", "1.2.0"), dave); });
+  CHECK(has(s.findings_json(), "validator_failed") && has(s.findings_json(), "scanner offline"));
+  CHECK(e.unregister_validator("scanner"));
+  CHECK(!e.unregister_validator("scanner"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.register_validator("", [](const std::string &) { return std::string(); }); });
+  // "translations" stays registered: the engine's destructor releases it.
+}
+
+static void test_ownership() {
+  int64_t now = 1768467600000000LL;  // 2026-01-15T09:00:00Z
+  dg::Engine clocked(":memory:", [&now] { return now; });
+  CHECK(has(clocked.create_project("p", "t", "n", alice), "2026-01-15T09:00:00Z"));
+
+  dg::Engine moved = std::move(clocked);
+  CHECK(clocked.get() == nullptr && moved.get() != nullptr);
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { clocked.get_project("p"); });
+  CHECK(has(moved.get_project("p"), "\"id\":\"p\""));
+
+  dg::Engine other;
+  other = std::move(moved);  // frees `other`'s engine, takes `moved`'s
+  CHECK(has(other.get_project("p"), "\"id\":\"p\""));
+
+  other.close();
+  dg::Error closed = expect_error(DG_ERROR_INVALID_INPUT, [&] { other.get_project("p"); });
+  CHECK(has(closed.what(), "the engine is closed"));
+
+  expect_error(DG_ERROR_INVALID_INPUT, [] { dg::Engine bad(""); });
+  dg::Error storage = expect_error(DG_ERROR_STORAGE, [] { dg::Engine bad("/nonexistent-dir/x.db"); });
+  CHECK(storage.storage_code() == 14);  // SQLITE_CANTOPEN
+  CHECK(dg::actor("a\"b", {"x"}) == R"({"id":"a\"b","roles":["x"]})");
+}
+
+int main() {
+  test_workflow();
+  test_errors_and_callbacks();
+  test_ownership();
+  std::cout << "test_wrapper: ok\n";
+  return 0;
+}
