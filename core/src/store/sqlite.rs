@@ -37,6 +37,23 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
 }
 
+/// Switches a file database to WAL. Changing the journal mode needs a lock that SQLite does not
+/// wait for through the busy handler, so several connections opening a new file at once retry.
+fn enable_wal(conn: &Connection) -> Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// SQLite-backed [`Store`]. Safe to share between threads; several processes may open the same
 /// file (WAL mode; writers are serialized by `BEGIN IMMEDIATE`).
 pub struct SqliteStore {
@@ -55,7 +72,7 @@ impl SqliteStore {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         if path != ":memory:" {
-            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            let mode = enable_wal(&conn)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(Error::storage(format!("cannot enable wal mode on `{path}` (got `{mode}`)")));
             }
