@@ -52,8 +52,37 @@ pub(crate) struct NewEntry {
     pub reason: Option<String>,
 }
 
-/// The canonical form hashed for an entry: a fixed field order, maps with sorted keys (serde_json's
-/// default map), timestamps in RFC 3339 with microseconds.
+/// A JSON value that serializes its objects with keys in byte order, whatever map type
+/// serde_json was built with (its `preserve_order` feature keeps insertion order instead).
+struct Sorted<'a>(&'a serde_json::Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            serde_json::Value::Object(m) => {
+                let mut entries: Vec<(&String, &serde_json::Value)> = m.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, &Sorted(v))?;
+                }
+                map.end()
+            }
+            serde_json::Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&Sorted(v))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// The canonical form hashed for an entry: a fixed field order, object keys sorted explicitly,
+/// timestamps in RFC 3339 with microseconds.
 fn canonical(e: &AuditEntry) -> Result<Vec<u8>> {
     let v = serde_json::json!([
         e.seq,
@@ -68,7 +97,7 @@ fn canonical(e: &AuditEntry) -> Result<Vec<u8>> {
         e.reason,
         e.prev_hash,
     ]);
-    serde_json::to_vec(&v).map_err(|err| Error::storage(format!("cannot serialize audit entry: {err}")))
+    serde_json::to_vec(&Sorted(&v)).map_err(|err| Error::storage(format!("cannot serialize audit entry: {err}")))
 }
 
 /// The hash of an entry (ignoring its `hash` field).

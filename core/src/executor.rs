@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::model::Environment;
 
 /// One activation the executor must perform.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Activation<'a> {
     /// The target environment, with secret variables readable.
     pub environment: &'a Environment,

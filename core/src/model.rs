@@ -46,6 +46,7 @@ pub(crate) use string_enum;
 
 /// Who performs a command. The host authenticates; deploygov authorizes on `roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Actor {
     /// Stable user id.
     pub id: String,
@@ -104,6 +105,7 @@ string_enum!(
 
 /// One environment variable. Secret values never leave the store except to the executor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Variable {
     /// Name.
     pub key: String,
@@ -145,6 +147,7 @@ pub struct Environment {
 
 /// What a host passes to create an environment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnvironmentSpec {
     /// Name, unique in the project.
     pub name: String,
@@ -164,6 +167,7 @@ pub struct EnvironmentSpec {
 
 /// A dependency of a catalog version on another entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Dependency {
     /// Entity type of the dependency.
     pub entity_type: String,
@@ -251,6 +255,7 @@ string_enum!(
 
 /// What a host passes for one item of a deployment request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ItemSpec {
     /// Entity type.
     pub entity_type: String,
@@ -392,6 +397,7 @@ pub struct Deployment {
 
 /// What a host passes to request a deployment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeploymentRequest {
     /// Target environment name.
     pub environment: String,
@@ -459,6 +465,7 @@ pub struct EnvironmentDiff {
 
 /// Filters for listing deployments; every field narrows the result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeploymentFilter {
     /// Environment name.
     #[serde(default)]

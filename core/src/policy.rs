@@ -11,6 +11,7 @@ pub const ADMIN_ROLES: [&str; 2] = ["admin", "tenant_admin"];
 
 /// One approval rule: `required_approvals` distinct people holding one of `eligible_roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApprovalRule {
     /// Name, unique in the policy.
     pub name: String,
@@ -22,6 +23,7 @@ pub struct ApprovalRule {
 
 /// Extra approvals demanded from deployments of at least a given risk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RiskEscalation {
     /// Applies when the deployment's risk is at least this (cumulative across entries).
     pub min_risk: RiskLevel,
@@ -33,6 +35,7 @@ pub struct RiskEscalation {
 
 /// How rollbacks are governed in an environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RollbackPolicy {
     /// When false (default), a rollback is approved automatically and executed at once.
     #[serde(default)]
@@ -43,7 +46,7 @@ pub struct RollbackPolicy {
 
 /// Governance of one environment. Every field has a default so partial JSON is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// All rules must be met; empty = no approval (automatic).
     pub approval_rules: Vec<ApprovalRule>,
@@ -322,4 +325,30 @@ pub(crate) fn quoted(roles: &[String]) -> String {
     v.sort();
     v.dedup();
     v.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_refuse_unknown_fields() {
+        let ok: Policy = serde_json::from_str(r#"{"four_eyes": false}"#).unwrap();
+        assert!(!ok.four_eyes);
+        assert!(ok.approval_rules.is_empty(), "missing fields take the defaults");
+        let typo = serde_json::from_str::<Policy>(r#"{"four_eye": false}"#).unwrap_err();
+        assert!(typo.to_string().contains("unknown field `four_eye`"), "{typo}");
+        let req =
+            serde_json::from_str::<crate::model::DeploymentRequest>(r#"{"environment":"dev","name":"n","items":[],"enviroment":"x"}"#);
+        assert!(req.is_err());
+        let item =
+            serde_json::from_str::<crate::model::ItemSpec>(r#"{"entity_type":"a","entity_id":"b","version_tag":"1","risk_level":"low"}"#);
+        assert!(item.is_err());
+    }
+
+    #[test]
+    fn rejecters_are_never_anyone() {
+        assert_eq!(Policy::development().rejecters(RiskLevel::Low), ["admin", "tenant_admin"]);
+        assert_eq!(Policy::staging().rejecters(RiskLevel::Low), ["lead", "admin"]);
+    }
 }

@@ -22,6 +22,7 @@ crate::model::string_enum!(
 
 /// One finding of validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Finding {
     /// Stable code (`unknown_version`, `missing_dependency`, ...; custom validators choose theirs).
     pub code: String,
@@ -75,7 +76,8 @@ impl ValidationReport {
     }
 }
 
-/// What a custom validator sees.
+/// What a custom validator sees (serializes to the JSON the bindings hand to their callbacks).
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct ValidationContext<'a> {
     /// When validation runs.
     pub phase: Phase,

@@ -32,6 +32,7 @@ const NO_ACTOR: &[&str] = &[
     "compare_environments",
     "audit_log",
     "verify_audit",
+    "events_after",
     "advance_clock",
 ];
 /// The arguments every deployment op takes.
@@ -289,6 +290,10 @@ impl Run {
             "verify_audit" => {
                 a.allow(&[])?;
                 out(e.verify_audit())
+            }
+            "events_after" => {
+                a.allow(&["project", "after_seq", "limit"])?;
+                out(e.events_after(Some(&a.project()?), a.opt("after_seq")?.unwrap_or(0), a.opt("limit")?))
             }
             "advance_clock" => {
                 a.allow(&["seconds"])?;

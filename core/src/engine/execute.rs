@@ -7,13 +7,13 @@
 
 use serde_json::json;
 
-use super::gate::{Action, GateOptions, first, transition};
+use super::gate::{Action, GateOptions, fingerprint, first, transition};
 use super::{Engine, deployment_audit, need_deployment, need_env, record};
 use crate::error::{Error, Result};
 use crate::executor::{self, Activation, Executor};
 use crate::model::{Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus, redact};
 use crate::store::StoreTx;
-use crate::validation::ValidationReport;
+use crate::validation::{Phase, ValidationReport};
 
 use super::lifecycle::{ExecuteOptions, RollbackOptions};
 
@@ -89,9 +89,13 @@ impl Engine {
     /// First transaction: gates, `deploying`, previous versions recorded.
     fn start(&self, project: &str, id: &str, actor: &Actor, opts: &ExecuteOptions) -> Result<(Environment, Deployment)> {
         let now = self.now();
-        self.write(|tx| {
+        let prepare = |tx: &dyn StoreTx| self.subject(tx, project, id).map(|s| (s.env, s.d));
+        self.validated_write(Phase::Execute, prepare, |tx, custom, expected| {
             let mut s = self.subject(tx, project, id)?;
-            let gate = GateOptions { break_glass_reason: opts.break_glass_reason.as_deref(), ..Default::default() };
+            if expected.is_some_and(|f| f != fingerprint(&s.env, &s.d)) {
+                return Ok(None);
+            }
+            let gate = GateOptions { break_glass_reason: opts.break_glass_reason.as_deref(), custom: Some(custom), ..Default::default() };
             let mut report = ValidationReport::default();
             first(self.blockers(tx, &s, actor, Action::Execute, gate, &mut report)?)?;
             let before = deployment_audit(&s.d);
@@ -136,7 +140,7 @@ impl Engine {
                 record(tx, now, &actor.id, "deployment.break_glass", project, obj, json!(null), after, reason)?;
             }
             record(tx, now, &actor.id, "deployment.started", project, obj, before, deployment_audit(d), None)?;
-            Ok((s.env.clone(), s.d.clone()))
+            Ok(Some((s.env.clone(), s.d.clone())))
         })
     }
 
@@ -293,7 +297,7 @@ impl Engine {
             return Err(Error::invalid_input("a rollback reason is required"));
         }
         let now = self.now();
-        let r = self.write(|tx| {
+        let build = |tx: &dyn StoreTx| -> Result<(Environment, Deployment)> {
             let s = self.subject(tx, project, deployment_id)?;
             let gate = GateOptions { rollback_target: opts.target.as_deref(), ..Default::default() };
             first(self.blockers(tx, &s, actor, Action::Rollback, gate, &mut ValidationReport::default())?)?;
@@ -330,7 +334,14 @@ impl Engine {
                 idempotency_key: None,
                 ..s.d.clone()
             };
-            self.insert_new(tx, &env.policy, r, actor, Some(reason))
+            Ok((env, r))
+        };
+        let r = self.validated_write(Phase::Request, build, |tx, custom, expected| {
+            let (env, r) = build(tx)?;
+            if expected.is_some_and(|f| f != fingerprint(&env, &r)) {
+                return Ok(None);
+            }
+            self.insert_new(tx, &env.policy, r, actor, Some(reason), custom).map(Some)
         })?;
         if r.status == DeploymentStatus::Approved {
             return self.execute(project, &r.id, actor, executor, &ExecuteOptions::default());

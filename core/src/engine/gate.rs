@@ -55,6 +55,8 @@ pub(super) struct GateOptions<'a> {
     pub rule: Option<&'a str>,
     pub break_glass_reason: Option<&'a str>,
     pub rollback_target: Option<&'a str>,
+    /// Findings of the custom validators, run before the transaction (execute only).
+    pub custom: Option<&'a ValidationReport>,
 }
 
 /// What a rollback would do.
@@ -93,18 +95,58 @@ impl Engine {
     }
 
     /// Validation: the built-in rules (not for rollbacks, which restore a state that was live)
-    /// and every registered validator.
-    pub(super) fn validate(&self, tx: &dyn StoreTx, env: &Environment, d: &Deployment, phase: Phase) -> Result<ValidationReport> {
+    /// inside the transaction, plus the findings of the custom validators, which ran before it.
+    pub(super) fn validate(
+        &self,
+        tx: &dyn StoreTx,
+        env: &Environment,
+        d: &Deployment,
+        custom: &ValidationReport,
+    ) -> Result<ValidationReport> {
         let mut report = ValidationReport::default();
         if d.kind != DeploymentKind::Rollback {
             validation::builtin(tx, env, &specs(d), &mut report)?;
         }
+        report.errors.extend(custom.errors.iter().cloned());
+        report.warnings.extend(custom.warnings.iter().cloned());
+        Ok(report)
+    }
+
+    /// Runs every registered validator, with no store lock held (a validator may be slow, or call
+    /// back into the engine).
+    pub(super) fn custom_report(&self, env: &Environment, d: &Deployment, phase: Phase) -> ValidationReport {
+        let mut report = ValidationReport::default();
         let public = super::admin::public_env(env.clone());
         let ctx = ValidationContext { phase, environment: &public, deployment: d };
         for (name, v) in self.validators() {
             validation::run_custom(&name, v.as_ref(), &ctx, &mut report);
         }
-        Ok(report)
+        report
+    }
+
+    /// A write that needs the custom validators' findings. `prepare` builds the subject in a
+    /// read transaction; the validators run with no lock held; `commit` runs in a write
+    /// transaction with their report and the subject's fingerprint, and returns `None` when the
+    /// subject changed in between, which retries. Without validators it is one write.
+    pub(super) fn validated_write<T>(
+        &self,
+        phase: Phase,
+        mut prepare: impl FnMut(&dyn StoreTx) -> Result<(Environment, Deployment)>,
+        mut commit: impl FnMut(&dyn StoreTx, &ValidationReport, Option<&str>) -> Result<Option<T>>,
+    ) -> Result<T> {
+        if self.validators().is_empty() {
+            let none = ValidationReport::default();
+            return self.write(|tx| commit(tx, &none, None))?.ok_or_else(|| Error::storage("write without validators was retried"));
+        }
+        for _ in 0..5 {
+            let (env, d) = self.read(&mut prepare)?;
+            let custom = self.custom_report(&env, &d, phase);
+            let print = fingerprint(&env, &d);
+            if let Some(out) = self.write(|tx| commit(tx, &custom, Some(&print)))? {
+                return Ok(out);
+            }
+        }
+        Err(Error::Conflict("the deployment or its environment kept changing while validators ran".into()))
     }
 
     /// Every reason `actor` may not perform `action` on the subject now. Validation findings of
@@ -222,7 +264,7 @@ impl Engine {
                 out.push(Error::InvalidTransition { action: "roll back", from: target.status, to: Some(DeploymentStatus::RolledBack) });
             }
         }
-        let found = self.validate(tx, &s.env, d, Phase::Execute)?;
+        let found = self.validate(tx, &s.env, d, opts.custom.unwrap_or(&ValidationReport::default()))?;
         report.errors.extend(found.errors);
         report.warnings.extend(found.warnings);
         if report.errors.iter().any(|f| f.code != "environment_busy") {
@@ -312,10 +354,17 @@ impl Engine {
     /// rule, without changing anything.
     pub fn check(&self, project: &str, deployment_id: &str, actor: &Actor, action: Action) -> Result<DryRun> {
         actor.check()?;
+        let custom = if action == Action::Execute && !self.validators().is_empty() {
+            let s = self.read(|tx| self.subject(tx, project, deployment_id))?;
+            Some(self.custom_report(&s.env, &s.d, Phase::Execute))
+        } else {
+            None
+        };
         self.read(|tx| {
             let s = self.subject(tx, project, deployment_id)?;
             let mut findings = ValidationReport::default();
-            let blockers = self.blockers(tx, &s, actor, action, GateOptions::default(), &mut findings)?;
+            let gate = GateOptions { custom: custom.as_ref(), ..Default::default() };
+            let blockers = self.blockers(tx, &s, actor, action, gate, &mut findings)?;
             Ok(DryRun {
                 action,
                 allowed: blockers.is_empty(),
@@ -325,6 +374,12 @@ impl Engine {
             })
         })
     }
+}
+
+/// What custom validators saw: the environment's revision and the deployment's content and
+/// revision. A change of any of them means their findings may be stale.
+pub(super) fn fingerprint(env: &Environment, d: &Deployment) -> String {
+    format!("{}:{}:{}", env.revision, d.revision, d.content_hash)
 }
 
 /// The first blocker as the command's error.

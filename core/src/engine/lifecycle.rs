@@ -1,5 +1,6 @@
 //! Requesting, approving, rejecting and cancelling deployments.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -7,8 +8,8 @@ use super::gate::{Action, GateOptions, first, item_keys, transition};
 use super::{Engine, content_hash, deployment_audit, need_env, need_project, record, require_role};
 use crate::error::{Error, Result};
 use crate::model::{
-    AUTO_APPROVER, Actor, Approval, Decision, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus, ItemStatus,
-    RiskLevel, check_id, redact,
+    AUTO_APPROVER, Actor, Approval, Decision, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus, Environment,
+    ItemStatus, RiskLevel, check_id, redact,
 };
 use crate::policy::pick_rule;
 use crate::store::StoreTx;
@@ -16,7 +17,7 @@ use crate::validation::{Phase, ValidationReport};
 
 /// Options of [`Engine::approve`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ApproveOptions {
     /// Free comment.
     pub comment: Option<String>,
@@ -26,7 +27,7 @@ pub struct ApproveOptions {
 
 /// Options of [`Engine::execute`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExecuteOptions {
     /// Break-glass: execute without the approvals. Needs a break-glass role; audited.
     pub break_glass_reason: Option<String>,
@@ -34,13 +35,31 @@ pub struct ExecuteOptions {
 
 /// Options of [`Engine::rollback`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RollbackOptions {
     /// An earlier successful deployment of the same environment whose state to restore; default:
     /// the versions the rolled-back deployment replaced.
     pub target: Option<String>,
     /// Why (required).
     pub reason: String,
+}
+
+/// A repeated request with an idempotency key: the first deployment when the content is the
+/// same, `conflict` otherwise.
+fn idempotent(existing: Deployment, new: &Deployment, key: &str) -> Result<Deployment> {
+    let same = existing.environment == new.environment
+        && existing.name == new.name
+        && existing.description == new.description
+        && existing.kind == DeploymentKind::Deploy
+        && existing.items.len() == new.items.len()
+        && existing.items.iter().zip(&new.items).all(|(a, b)| {
+            (&a.entity_type, &a.entity_id, &a.version_tag, &a.change_message, a.risk)
+                == (&b.entity_type, &b.entity_id, &b.version_tag, &b.change_message, b.risk)
+        });
+    if same {
+        return Ok(existing);
+    }
+    Err(Error::Conflict(format!("idempotency key `{key}` was used for a different deployment `{}`", existing.id)))
 }
 
 fn required_text<'a>(what: &str, v: Option<&'a str>) -> Result<&'a str> {
@@ -67,77 +86,85 @@ impl Engine {
             check_id("version tag", &i.version_tag)?;
         }
         let now = self.now();
-        self.write(|tx| {
-            need_project(tx, project)?;
-            let env = need_env(tx, project, &req.environment)?;
-            let items: Vec<DeploymentItem> = req
-                .items
-                .iter()
-                .map(|i| DeploymentItem {
-                    entity_type: i.entity_type.clone(),
-                    entity_id: i.entity_id.clone(),
-                    version_tag: Some(i.version_tag.clone()),
-                    change_message: i.change_message.clone(),
-                    risk: i.risk,
-                    status: ItemStatus::Pending,
-                    error_message: None,
-                    deployed_at: None,
-                    previous_version: None,
-                    previous_deployment_id: None,
-                })
-                .collect();
-            require_role(actor, &env.policy.request_roles, &format!("request deployments to `{}`", env.name))?;
-            if let Some(key) = &req.idempotency_key
-                && let Some(existing) = tx.deployment_by_key(project, key)?
-            {
-                let same = existing.environment == req.environment
-                    && existing.name == req.name
-                    && existing.description == req.description
-                    && existing.kind == DeploymentKind::Deploy
-                    && existing.items.len() == items.len()
-                    && existing.items.iter().zip(&items).all(|(a, b)| {
-                        (&a.entity_type, &a.entity_id, &a.version_tag, &a.change_message, a.risk)
-                            == (&b.entity_type, &b.entity_id, &b.version_tag, &b.change_message, b.risk)
-                    });
-                if same {
-                    return Ok(existing);
+        self.validated_write(
+            Phase::Request,
+            |tx| self.build_request(tx, project, req, actor, now),
+            |tx, custom, expected| {
+                let (env, d) = self.build_request(tx, project, req, actor, now)?;
+                require_role(actor, &env.policy.request_roles, &format!("request deployments to `{}`", env.name))?;
+                if let Some(key) = &req.idempotency_key
+                    && let Some(existing) = tx.deployment_by_key(project, key)?
+                {
+                    return idempotent(existing, &d, key).map(Some);
                 }
-                return Err(Error::Conflict(format!("idempotency key `{key}` was used for a different deployment `{}`", existing.id)));
-            }
-            let d = Deployment {
-                id: uuid::Uuid::now_v7().to_string(),
-                project_id: project.to_owned(),
-                environment: env.name.clone(),
-                name: req.name.clone(),
-                description: req.description.clone(),
-                kind: DeploymentKind::Deploy,
-                status: DeploymentStatus::Pending,
-                risk: items.iter().map(|i| i.risk).max().unwrap_or(RiskLevel::Low),
-                content_hash: content_hash(tx, &env, &item_keys(&items))?,
-                items,
-                requested_by: actor.id.clone(),
-                requested_at: now,
-                approvals: vec![],
-                rejection: None,
-                cancellation: None,
-                break_glass: None,
-                started_at: None,
-                finished_at: None,
+                if expected.is_some_and(|f| f != super::gate::fingerprint(&env, &d)) {
+                    return Ok(None);
+                }
+                self.insert_new(tx, &env.policy, d, actor, None, custom).map(Some)
+            },
+        )
+    }
+
+    /// The deployment a request would create (not stored).
+    fn build_request(
+        &self,
+        tx: &dyn StoreTx,
+        project: &str,
+        req: &DeploymentRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(Environment, Deployment)> {
+        need_project(tx, project)?;
+        let env = need_env(tx, project, &req.environment)?;
+        let items: Vec<DeploymentItem> = req
+            .items
+            .iter()
+            .map(|i| DeploymentItem {
+                entity_type: i.entity_type.clone(),
+                entity_id: i.entity_id.clone(),
+                version_tag: Some(i.version_tag.clone()),
+                change_message: i.change_message.clone(),
+                risk: i.risk,
+                status: ItemStatus::Pending,
+                error_message: None,
                 deployed_at: None,
-                executed_by: None,
-                rolled_back: None,
-                rolled_back_at: None,
-                rollback_of: None,
-                rollback_to: None,
-                promoted_from: None,
-                config_snapshot: redact(&env.variables),
-                warnings: vec![],
-                activation_seq: None,
-                revision: 1,
-                idempotency_key: req.idempotency_key.clone(),
-            };
-            self.insert_new(tx, &env.policy, d, actor, None)
-        })
+                previous_version: None,
+                previous_deployment_id: None,
+            })
+            .collect();
+        let d = Deployment {
+            id: uuid::Uuid::now_v7().to_string(),
+            project_id: project.to_owned(),
+            environment: env.name.clone(),
+            name: req.name.clone(),
+            description: req.description.clone(),
+            kind: DeploymentKind::Deploy,
+            status: DeploymentStatus::Pending,
+            risk: items.iter().map(|i| i.risk).max().unwrap_or(RiskLevel::Low),
+            content_hash: content_hash(tx, &env, &item_keys(&items))?,
+            items,
+            requested_by: actor.id.clone(),
+            requested_at: now,
+            approvals: vec![],
+            rejection: None,
+            cancellation: None,
+            break_glass: None,
+            started_at: None,
+            finished_at: None,
+            deployed_at: None,
+            executed_by: None,
+            rolled_back: None,
+            rolled_back_at: None,
+            rollback_of: None,
+            rollback_to: None,
+            promoted_from: None,
+            config_snapshot: redact(&env.variables),
+            warnings: vec![],
+            activation_seq: None,
+            revision: 1,
+            idempotency_key: req.idempotency_key.clone(),
+        };
+        Ok((env, d))
     }
 
     /// Validates, auto-approves when the policy needs no approval, stores and audits a new
@@ -149,9 +176,10 @@ impl Engine {
         mut d: Deployment,
         actor: &Actor,
         reason: Option<&str>,
+        custom: &ValidationReport,
     ) -> Result<Deployment> {
         let env = need_env(tx, &d.project_id, &d.environment)?;
-        let report: ValidationReport = self.validate(tx, &env, &d, Phase::Request)?;
+        let report: ValidationReport = self.validate(tx, &env, &d, custom)?;
         if !report.is_ok() {
             return Err(Error::ValidationFailed(report));
         }

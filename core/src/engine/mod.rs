@@ -20,11 +20,13 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, NewEntry};
 use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
+use crate::events::{self, Event, Subscriber};
 use crate::model::{Actor, Deployment, Environment, Project};
 use crate::store::{SqliteStore, Store, StoreTx};
 use crate::validation::Validator;
 
 type Validators = BTreeMap<String, Arc<dyn Validator>>;
+type Subscribers = BTreeMap<String, Arc<dyn Subscriber>>;
 
 /// The deployment-governance engine a host embeds. Cheap to share: `Send + Sync`; every method
 /// takes `&self`.
@@ -32,6 +34,8 @@ pub struct Engine {
     store: Box<dyn Store>,
     clock: Arc<dyn Clock>,
     validators: RwLock<Validators>,
+    subscribers: RwLock<Subscribers>,
+    signing_key: RwLock<Option<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -54,7 +58,13 @@ impl Engine {
 
     /// An engine over any store and clock.
     pub fn with_store(store: Box<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, validators: RwLock::new(BTreeMap::new()) }
+        Self {
+            store,
+            clock,
+            validators: RwLock::new(BTreeMap::new()),
+            subscribers: RwLock::new(BTreeMap::new()),
+            signing_key: RwLock::new(None),
+        }
     }
 
     /// Registers (or replaces) a custom validator under `name`; it runs on every request and
@@ -78,14 +88,80 @@ impl Engine {
         now_micros(self.clock.as_ref())
     }
 
-    /// Runs `f` in one write transaction and returns its value.
+    /// Runs `f` in one write transaction and returns its value. After the commit, the events
+    /// the transaction wrote go to the subscribers (when there are any).
     fn write<T>(&self, mut f: impl FnMut(&dyn StoreTx) -> Result<T>) -> Result<T> {
+        let subscribers = self.subscribers.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let mut out = None;
+        let mut span = (0, 0);
         self.store.write(&mut |tx| {
+            if !subscribers.is_empty() {
+                span.0 = tx.last_event_seq()?;
+            }
             out = Some(f(tx)?);
+            if !subscribers.is_empty() {
+                span.1 = tx.last_event_seq()?;
+            }
             Ok(())
         })?;
-        out.ok_or_else(|| Error::storage("transaction returned no result"))
+        let out = out.ok_or_else(|| Error::storage("transaction returned no result"))?;
+        if span.1 > span.0 {
+            // INVARIANT: writers are serialized, so the events in (span.0, span.1] are this
+            // transaction's. A failure to read them back does not undo the committed command.
+            let limit = u32::try_from(span.1 - span.0).unwrap_or(u32::MAX);
+            if let Ok(events) = self.read(|tx| tx.events_after(None, span.0, limit)) {
+                for e in events.iter().filter(|e| e.seq <= span.1) {
+                    let e = self.signed(e.clone());
+                    subscribers.values().for_each(|s| events::deliver(s.as_ref(), &e));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn signed(&self, mut e: Event) -> Event {
+        if let Some(key) = self.signing_key.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_deref() {
+            e.signature = events::sign(key, &e).ok();
+        }
+        e
+    }
+
+    /// Sets (or, with `None`, clears) the key events are signed with (HMAC-SHA256).
+    pub fn set_event_signing_key(&self, key: Option<&[u8]>) -> Result<()> {
+        if key.is_some_and(<[u8]>::is_empty) {
+            return Err(Error::invalid_input("the signing key must not be empty"));
+        }
+        *self.signing_key.write().unwrap_or_else(std::sync::PoisonError::into_inner) = key.map(<[u8]>::to_vec);
+        Ok(())
+    }
+
+    /// Registers (or replaces) an in-process subscriber under `name`: it receives every event
+    /// after the transaction that wrote it commits. It must not block for long: it runs on the
+    /// thread of the command.
+    pub fn subscribe(&self, name: &str, subscriber: Arc<dyn Subscriber>) -> Result<()> {
+        crate::model::check_id("subscriber name", name)?;
+        self.subscribers.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), subscriber);
+        Ok(())
+    }
+
+    /// Removes a subscriber; returns whether it existed.
+    pub fn unsubscribe(&self, name: &str) -> bool {
+        self.subscribers.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(name).is_some()
+    }
+
+    /// Events after position `after_seq` (of one project, or of every project with `None`), in
+    /// order, at most `limit` (default 100, at most 1000); signed when a key is set. Publish them
+    /// and keep the last `seq` as the cursor: delivery is at least once, `id` de-duplicates.
+    pub fn events_after(&self, project: Option<&str>, after_seq: i64, limit: Option<u32>) -> Result<Vec<Event>> {
+        let limit = limit.unwrap_or(100);
+        if limit == 0 || limit > 1000 {
+            return Err(Error::invalid_input(format!("limit must be between 1 and 1000, got `{limit}`")));
+        }
+        if after_seq < 0 {
+            return Err(Error::invalid_input(format!("after_seq must not be negative, got `{after_seq}`")));
+        }
+        let events = self.read(|tx| tx.events_after(project, after_seq, limit))?;
+        Ok(events.into_iter().map(|e| self.signed(e)).collect())
     }
 
     /// Runs `f` in one read transaction and returns its value.
@@ -117,7 +193,7 @@ fn record(
     after: serde_json::Value,
     reason: Option<&str>,
 ) -> Result<()> {
-    audit::append(
+    let entry = audit::append(
         tx,
         at,
         NewEntry {
@@ -130,8 +206,21 @@ fn record(
             after,
             reason: reason.map(str::to_owned),
         },
-    )
-    .map(|_| ())
+    )?;
+    // INVARIANT: one event per audit entry, in the same transaction (the outbox).
+    let event = Event {
+        seq: 0,
+        id: uuid::Uuid::now_v7().to_string(),
+        at,
+        kind: events::kind_for(action).to_owned(),
+        project_id: entry.project_id,
+        object_type: entry.object_type,
+        object_id: entry.object_id,
+        actor_id: entry.actor_id,
+        payload: serde_json::json!({ "before": entry.before, "after": entry.after, "reason": entry.reason }),
+        signature: None,
+    };
+    tx.insert_event(&event).map(|_| ())
 }
 
 /// The audit view of a deployment (secrets are already redacted in its snapshot).

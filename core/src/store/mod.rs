@@ -9,6 +9,7 @@ pub use sqlite::SqliteStore;
 
 use crate::audit::AuditEntry;
 use crate::error::Result;
+use crate::events::Event;
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, Environment, HistoryEntry, Project, Version};
 
 /// A storage backend.
@@ -84,4 +85,11 @@ pub trait StoreTx {
     fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
     /// Entries of a project (optionally one object), with `seq > after`, in order.
     fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Appends an event to the outbox; returns its sequence number.
+    fn insert_event(&self, e: &Event) -> Result<i64>;
+    /// Events with `seq > after` (of one project, or all), in order, at most `limit`.
+    fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>>;
+    /// The sequence number of the last event (0 when there is none).
+    fn last_event_seq(&self) -> Result<i64>;
 }

@@ -11,13 +11,14 @@ use serde::de::DeserializeOwned;
 use super::{Store, StoreTx};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, Environment, HistoryEntry, Project, Version};
 
 /// How long a writer waits for another writer (another thread or process) before `conflict`.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+    Migrations::new(vec![M::up(include_str!("schema.sql")), M::up(include_str!("schema_2_events.sql"))])
 }
 
 /// Brings the schema to the latest version. Each migration runs in its own transaction, but
@@ -509,5 +510,51 @@ impl StoreTx for SqliteTx<'_> {
         ))?;
         let rows = st.query_map(params![project, object_id, after, limit], audit_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         audit_finish(rows)
+    }
+
+    fn insert_event(&self, e: &Event) -> Result<i64> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO events (id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![e.id, micros(e.at), e.kind, e.project_id, e.object_type, e.object_id, e.actor_id, to_doc(&e.payload)?])?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM events
+             WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = st
+            .query_map(params![project, after, limit], |r| {
+                Ok((
+                    Event {
+                        seq: r.get(0)?,
+                        id: r.get(1)?,
+                        at: from_micros(r.get(2)?)?,
+                        kind: r.get(3)?,
+                        project_id: r.get(4)?,
+                        object_type: r.get(5)?,
+                        object_id: r.get(6)?,
+                        actor_id: r.get(7)?,
+                        payload: serde_json::Value::Null,
+                        signature: None,
+                    },
+                    r.get::<_, String>(8)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(mut e, payload)| {
+                e.payload = from_doc(&payload)?;
+                Ok(e)
+            })
+            .collect()
+    }
+
+    fn last_event_seq(&self) -> Result<i64> {
+        let mut st = self.0.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?;
+        Ok(st.query_row([], |r| r.get(0))?)
     }
 }
