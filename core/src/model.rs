@@ -395,6 +395,52 @@ pub struct Deployment {
     pub idempotency_key: Option<String>,
 }
 
+impl Deployment {
+    /// A new `pending` deployment of `items` to `env`, with nothing decided yet; its risk is the
+    /// highest item risk and its config snapshot the environment's variables, redacted.
+    pub(crate) fn fresh(
+        env: &Environment,
+        kind: DeploymentKind,
+        name: String,
+        items: Vec<DeploymentItem>,
+        requested: (&str, DateTime<Utc>),
+        content_hash: String,
+    ) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            project_id: env.project_id.clone(),
+            environment: env.name.clone(),
+            name,
+            description: None,
+            kind,
+            status: DeploymentStatus::Pending,
+            risk: items.iter().map(|i| i.risk).max().unwrap_or(RiskLevel::Low),
+            items,
+            requested_by: requested.0.to_owned(),
+            requested_at: requested.1,
+            approvals: vec![],
+            rejection: None,
+            cancellation: None,
+            break_glass: None,
+            started_at: None,
+            finished_at: None,
+            deployed_at: None,
+            executed_by: None,
+            rolled_back: None,
+            rolled_back_at: None,
+            rollback_of: None,
+            rollback_to: None,
+            promoted_from: None,
+            config_snapshot: redact(&env.variables),
+            content_hash,
+            warnings: vec![],
+            activation_seq: None,
+            revision: 1,
+            idempotency_key: None,
+        }
+    }
+}
+
 /// What a host passes to request a deployment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -89,18 +89,46 @@ impl Engine {
         actor.check()?;
         policy.check()?;
         require_role(actor, &admin_roles(), "change policies")?;
+        let change = |e: &mut Environment| e.policy = policy.clone();
+        self.change_environment(
+            project,
+            environment,
+            actor,
+            "environment.policy_changed",
+            change,
+            |e| snapshot(&e.policy),
+            |tx, before, env| {
+                if before.policy.four_eyes && !env.policy.four_eyes {
+                    let obj = ("environment", environment);
+                    record(tx, self.now(), &actor.id, "environment.four_eyes_disabled", project, obj, json!(true), json!(false), None)?;
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// Loads an environment, applies `change`, stores it (compare-and-set on its revision),
+    /// audits `action` with before and after as `view` shows them, then runs `then`.
+    #[expect(clippy::too_many_arguments, reason = "one environment change has this many parts")]
+    fn change_environment(
+        &self,
+        project: &str,
+        environment: &str,
+        actor: &Actor,
+        action: &'static str,
+        change: impl Fn(&mut Environment),
+        view: fn(&Environment) -> serde_json::Value,
+        then: impl Fn(&dyn StoreTx, &Environment, &Environment) -> Result<()>,
+    ) -> Result<Environment> {
         let now = self.now();
         self.write(|tx| {
             let before = need_env(tx, project, environment)?;
             let mut env = before.clone();
-            env.policy = policy.clone();
+            change(&mut env);
             env.revision += 1;
             tx.update_environment(&env, before.revision)?;
-            let obj = ("environment", environment);
-            record(tx, now, &actor.id, "environment.policy_changed", project, obj, snapshot(&before.policy), snapshot(&env.policy), None)?;
-            if before.policy.four_eyes && !env.policy.four_eyes {
-                record(tx, now, &actor.id, "environment.four_eyes_disabled", project, obj, json!(true), json!(false), None)?;
-            }
+            record(tx, now, &actor.id, action, project, ("environment", environment), view(&before), view(&env), None)?;
+            then(tx, &before, &env)?;
             Ok(public_env(env))
         })
     }
@@ -113,26 +141,9 @@ impl Engine {
         actor.check()?;
         check_variables(variables)?;
         require_role(actor, &admin_roles(), "change environment variables")?;
-        let now = self.now();
-        self.write(|tx| {
-            let before = need_env(tx, project, environment)?;
-            let mut env = before.clone();
-            env.variables = variables.to_vec();
-            env.revision += 1;
-            tx.update_environment(&env, before.revision)?;
-            record(
-                tx,
-                now,
-                &actor.id,
-                "environment.variables_changed",
-                project,
-                ("environment", environment),
-                env_audit(&before),
-                env_audit(&env),
-                None,
-            )?;
-            self.void_changed_approvals(tx, &env, actor)?;
-            Ok(public_env(env))
+        let change = |e: &mut Environment| e.variables = variables.to_vec();
+        self.change_environment(project, environment, actor, "environment.variables_changed", change, env_audit, |tx, _, env| {
+            self.void_changed_approvals(tx, env, actor)
         })
     }
 
@@ -184,26 +195,8 @@ impl Engine {
     pub fn set_health(&self, project: &str, environment: &str, health: Health, actor: &Actor) -> Result<Environment> {
         actor.check()?;
         require_role(actor, &admin_roles(), "report environment health")?;
-        let now = self.now();
-        self.write(|tx| {
-            let before = need_env(tx, project, environment)?;
-            let mut env = before.clone();
-            env.health = health;
-            env.revision += 1;
-            tx.update_environment(&env, before.revision)?;
-            record(
-                tx,
-                now,
-                &actor.id,
-                "environment.health_changed",
-                project,
-                ("environment", environment),
-                json!(before.health),
-                json!(health),
-                None,
-            )?;
-            Ok(public_env(env))
-        })
+        let change = |e: &mut Environment| e.health = health;
+        self.change_environment(project, environment, actor, "environment.health_changed", change, |e| json!(e.health), |_, _, _| Ok(()))
     }
 
     /// Registers a version in the project's catalog. Catalog entries are immutable: registering

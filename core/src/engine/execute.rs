@@ -304,35 +304,13 @@ impl Engine {
             let plan = self.plan_rollback(tx, &s.d, opts.target.as_deref())?;
             let env = need_env(tx, project, &s.d.environment)?;
             let keys = super::gate::item_keys(&plan.items);
+            let hash = super::content_hash(tx, &env, &keys)?;
+            let name = format!("rollback of {}", s.d.name);
             let r = Deployment {
-                id: uuid::Uuid::now_v7().to_string(),
-                name: format!("rollback of {}", s.d.name),
                 description: Some(reason.to_owned()),
-                kind: DeploymentKind::Rollback,
-                status: DeploymentStatus::Pending,
-                content_hash: super::content_hash(tx, &env, &keys)?,
-                items: plan.items,
-                requested_by: actor.id.clone(),
-                requested_at: now,
-                approvals: vec![],
-                rejection: None,
-                cancellation: None,
-                break_glass: None,
-                started_at: None,
-                finished_at: None,
-                deployed_at: None,
-                executed_by: None,
-                rolled_back: None,
-                rolled_back_at: None,
                 rollback_of: Some(s.d.id.clone()),
                 rollback_to: plan.to,
-                promoted_from: None,
-                config_snapshot: redact(&env.variables),
-                warnings: vec![],
-                activation_seq: None,
-                revision: 1,
-                idempotency_key: None,
-                ..s.d.clone()
+                ..Deployment::fresh(&env, DeploymentKind::Rollback, name, plan.items, (&actor.id, now), hash)
             };
             Ok((env, r))
         };

@@ -9,7 +9,7 @@ use super::{Engine, content_hash, deployment_audit, need_env, need_project, reco
 use crate::error::{Error, Result};
 use crate::model::{
     AUTO_APPROVER, Actor, Approval, Decision, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus, Environment,
-    ItemStatus, RiskLevel, check_id, redact,
+    ItemStatus, check_id,
 };
 use crate::policy::pick_rule;
 use crate::store::StoreTx;
@@ -132,37 +132,11 @@ impl Engine {
                 previous_deployment_id: None,
             })
             .collect();
+        let hash = content_hash(tx, &env, &item_keys(&items))?;
         let d = Deployment {
-            id: uuid::Uuid::now_v7().to_string(),
-            project_id: project.to_owned(),
-            environment: env.name.clone(),
-            name: req.name.clone(),
             description: req.description.clone(),
-            kind: DeploymentKind::Deploy,
-            status: DeploymentStatus::Pending,
-            risk: items.iter().map(|i| i.risk).max().unwrap_or(RiskLevel::Low),
-            content_hash: content_hash(tx, &env, &item_keys(&items))?,
-            items,
-            requested_by: actor.id.clone(),
-            requested_at: now,
-            approvals: vec![],
-            rejection: None,
-            cancellation: None,
-            break_glass: None,
-            started_at: None,
-            finished_at: None,
-            deployed_at: None,
-            executed_by: None,
-            rolled_back: None,
-            rolled_back_at: None,
-            rollback_of: None,
-            rollback_to: None,
-            promoted_from: None,
-            config_snapshot: redact(&env.variables),
-            warnings: vec![],
-            activation_seq: None,
-            revision: 1,
             idempotency_key: req.idempotency_key.clone(),
+            ..Deployment::fresh(&env, DeploymentKind::Deploy, req.name.clone(), items, (&actor.id, now), hash)
         };
         Ok((env, d))
     }
