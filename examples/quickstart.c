@@ -1,7 +1,8 @@
 /* deploygov from C: the JAPM production workflow.
  *
  * Request a release, see the requester's own approval refused (4-eyes), approve it twice,
- * execute it through an executor callback, roll it back and verify the audit chain.
+ * execute it through an executor callback, roll it back, verify the audit chain and read the
+ * event outbox (also delivered, in process, to a subscriber).
  *
  * Build (from the repository, after `cargo build --release -p deploygov-ffi`):
  *   cc -std=c11 -Iinclude examples/quickstart.c target/release/libdeploygov.a -lpthread -ldl -lm
@@ -50,6 +51,13 @@ static int32_t activate(void *user_data, const DgActivation *a, char *message, s
   return 0;
 }
 
+/* A subscriber: gets each event's JSON after its transaction commits (here: counts them; a real
+ * host would hand them to a queue). */
+static void on_event(void *user_data, const char *event_json) {
+  (void)event_json;
+  (*(int *)user_data)++;
+}
+
 /* Requests `tag` of the chatbot prompt in production as alice; writes the deployment id. */
 static void request(DgEngine *e, const char *tag, char *id, size_t len) {
   char req[256];
@@ -86,6 +94,8 @@ int main(void) {
   DgEngine *e = NULL;
   char *out = NULL, first[64], second[64];
   ok(dg_engine_open(":memory:", &e), "open"); /* or a file path such as "gov.db" */
+  int delivered = 0; /* borrowed by the subscriber until the engine is freed (no free function) */
+  ok(dg_subscriber_register(e, "counter", on_event, &delivered, NULL), "subscribe");
 
   ok(dg_project_create(e, "japm", "acme", "JAPM", ALICE, &out), "create project");
   dg_string_free(out);
@@ -125,6 +135,13 @@ int main(void) {
   ok(dg_audit_verify(e, &out), "verify audit");
   printf("   verified: %s\n", out);
   dg_string_free(out);
+
+  printf("5. event outbox\n");
+  ok(dg_events_after(e, "japm", 0, NULL, &out), "events"); /* a host publishes these, keeping the last seq */
+  int stored = 0;
+  for (const char *at = strstr(out, "\"seq\":"); at != NULL; at = strstr(at + 1, "\"seq\":")) stored++;
+  dg_string_free(out);
+  printf("   %d events in the outbox, %d delivered to the subscriber\n", stored, delivered);
 
   dg_engine_free(e);
   return 0;

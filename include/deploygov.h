@@ -115,15 +115,18 @@ typedef struct DgValidatorReply DgValidatorReply;
  * `dg_validator_reply_error()`, or findings JSON that does not decode) fails the validator: the
  * deployment gets a `validator_failed` error finding, so a broken validator never passes.
  *
- * Called on whichever thread requests or executes a deployment, possibly several at once when
- * the engine is shared: it must be thread-safe.
+ * Called with no store lock held, before the command's write transaction, on whichever thread
+ * requests or executes a deployment (possibly several at once when the engine is shared: it must
+ * be thread-safe). It may call back into the engine, e.g. `dg_active_state()`. If the deployment
+ * or its environment changed while validators ran, they run again on the new state, so a
+ * validator may be called more than once per command and should have no side effects.
  */
 typedef int32_t (*DgValidatorFn)(void *user_data,
                                  const char *context_json,
                                  struct DgValidatorReply *reply);
 
 /**
- * Releases host data handed to the library (`user_data` of a validator or clock).
+ * Releases host data handed to the library (`user_data` of a validator, subscriber or clock).
  */
 typedef void (*DgFreeFn)(void *user_data);
 
@@ -184,6 +187,20 @@ typedef int32_t (*DgExecutorFn)(void *user_data,
                                 const struct DgActivation *activation,
                                 char *message,
                                 size_t message_capacity);
+
+/**
+ * Receives one event after the transaction that wrote it committed. `event_json` is the `Event`
+ * `{"seq","id","at","kind","project_id","object_type","object_id","actor_id","payload",
+ * "signature"}` (signed when a key is set), borrowed for the call.
+ *
+ * Called synchronously, once per event and in order, on the thread of the command that wrote
+ * the events, after its commit and before that command returns; possibly on several threads at
+ * once when the engine is shared, so it must be thread-safe. It cannot fail or undo the command,
+ * which has already committed: a subscriber can never break a command. Keep it short (hand the
+ * event to a queue); it may call back into the engine.
+ */
+typedef void (*DgSubscriberFn)(void *user_data,
+                               const char *event_json);
 
 /**
  * A host clock: the current time in microseconds since the Unix epoch (UTC).
@@ -484,6 +501,75 @@ char *dg_last_error_findings(void);
  * that is not a status. The string is static: never free it.
  */
 const char *dg_error_name(int32_t status);
+
+/**
+ * Events after position `after_seq`, oldest first: a JSON array of `Event` `{"seq","id","at",
+ * "kind","project_id","object_type","object_id","actor_id","payload","signature"}`, one per audit
+ * entry (`kind` is the audit action, with `deployment.started` published as
+ * `deployment.deploying`; `payload` is `{"before","after","reason"}`, secrets redacted;
+ * `signature` is the hex HMAC-SHA256 under the key of `dg_event_signing_key_set()`, or null).
+ *
+ * `project` NULL means every project (an unknown project has no events). `after_seq` is the
+ * cursor: 0 for the start, then the last `seq` published; a negative value is
+ * `DG_ERROR_INVALID_INPUT`. `limit` is NULL (the default, 100) or points to 1..1000. Delivery is
+ * at least once: de-duplicate on `id`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, `limit` readable, out-pointers writable).
+ */
+int32_t dg_events_after(const struct DgEngine *engine,
+                        const char *project,
+                        int64_t after_seq,
+                        const uint32_t *limit,
+                        char **out);
+
+/**
+ * Sets the key events are signed with, or clears it. The `signature` of an event is the hex
+ * HMAC-SHA256 of its compact JSON with `signature` null (the core's `events::sign`). The `len` bytes at `key` are copied (any bytes, NUL included).
+ * `key` NULL with `len` 0 clears the key: events are then unsigned. `len` 0 with a non-NULL `key`
+ * (an empty key) and a NULL `key` with a non-zero `len` are `DG_ERROR_INVALID_INPUT`.
+ *
+ * The key applies to every later `dg_events_after()` result and subscriber delivery.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; `key` is NULL or readable for `len` bytes.
+ */
+int32_t dg_event_signing_key_set(const struct DgEngine *engine,
+                                 const uint8_t *key,
+                                 size_t len);
+
+/**
+ * Registers (or replaces) an in-process subscriber under `name`: from now on it receives every
+ * event after the transaction that wrote it commits. See `DgSubscriberFn`.
+ *
+ * Ownership of `user_data` passes to the library in every case: `free_user_data` (may be NULL)
+ * is called once when the subscriber is unregistered, replaced or its engine dropped (after any
+ * delivery to it running on another thread at that moment), or before this function returns if
+ * it fails.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; `name` is NULL or a NUL-terminated string; `on_event` and
+ * `free_user_data` are NULL or valid functions for `user_data`, callable from any thread.
+ */
+int32_t dg_subscriber_register(const struct DgEngine *engine,
+                               const char *name,
+                               DgSubscriberFn on_event,
+                               void *user_data,
+                               DgFreeFn free_user_data);
+
+/**
+ * Removes the subscriber `name`: it receives no event from commands that start afterwards.
+ * `*out_existed` (may be NULL) tells whether it existed; removing an unknown name is not an
+ * error.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; `name` is NULL or a NUL-terminated string; `out_existed`
+ * is NULL or valid for writing one `bool`.
+ */
+int32_t dg_subscriber_unregister(const struct DgEngine *engine,
+                                 const char *name,
+                                 bool *out_existed);
 
 /**
  * Opens an engine on the SQLite database at `path` (created and migrated if missing; `":memory:"`

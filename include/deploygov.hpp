@@ -9,7 +9,8 @@
  *   `active_version` is typed.
  * - Callbacks are `std::function`s. An executor throws to fail an item (the exception's `what()`
  *   becomes the item's message); a validator returns a findings JSON array (or "") and throws to
- *   fail. Exceptions never cross into the library.
+ *   fail; a subscriber gets each event's JSON (an exception it throws is swallowed: a subscriber
+ *   never breaks a command). Exceptions never cross into the library.
  */
 #ifndef DEPLOYGOV_HPP
 #define DEPLOYGOV_HPP
@@ -148,6 +149,8 @@ using Executor = std::function<void(const Activation &)>;
 using Validator = std::function<std::string(const std::string &context_json)>;
 /** Current time in microseconds since the Unix epoch. */
 using Clock = std::function<int64_t()>;
+/** Gets one event's JSON after its transaction committed; must be thread-safe. */
+using Subscriber = std::function<void(const std::string &event_json)>;
 
 /** What is live for one entity (the typed hot path). */
 struct ActiveVersion {
@@ -310,6 +313,32 @@ class Engine {
     detail::check(dg_validator_unregister(raw_, name.c_str(), &existed));
     return existed;
   }
+  /** Events after the cursor `after_seq`, as a JSON array of `Event`; `project` "" means every
+   *  project; `limit` 1..1000 (default 100). */
+  std::string events_after(const std::string &project = "", int64_t after_seq = 0, std::optional<uint32_t> limit = std::nullopt) const {
+    return call([&](char **out) { return dg_events_after(raw_, detail::opt(project), after_seq, limit ? &*limit : nullptr, out); });
+  }
+  /** Signs events with `key` (HMAC-SHA256; any bytes; an empty key is `invalid_input`), or clears
+   *  the key with `std::nullopt`. */
+  void set_event_signing_key(const std::optional<std::string> &key) const {
+    if (key) {
+      detail::check(dg_event_signing_key_set(raw_, reinterpret_cast<const uint8_t *>(key->data()), key->size()));
+    } else {
+      detail::check(dg_event_signing_key_set(raw_, nullptr, 0));
+    }
+  }
+  /** Registers (or replaces) a subscriber; the engine keeps the function until it is removed. */
+  void subscribe(const std::string &name, Subscriber subscriber) const {
+    auto *boxed = new Subscriber(std::move(subscriber));
+    // The library owns `boxed` from here on, even if registration fails.
+    detail::check(dg_subscriber_register(raw_, name.c_str(), &run_subscriber, boxed, &delete_subscriber));
+  }
+  /** Removes a subscriber; returns whether it existed. */
+  bool unsubscribe(const std::string &name) const {
+    bool existed = false;
+    detail::check(dg_subscriber_unregister(raw_, name.c_str(), &existed));
+    return existed;
+  }
 
  private:
   template <class F>
@@ -363,6 +392,15 @@ class Engine {
     return 1;
   }
   static void delete_validator(void *user_data) noexcept { delete static_cast<Validator *>(user_data); }
+
+  static void run_subscriber(void *user_data, const char *event_json) noexcept {
+    try {
+      (*static_cast<Subscriber *>(user_data))(event_json);
+    } catch (...) {
+      // A subscriber cannot fail the command, which has already committed.
+    }
+  }
+  static void delete_subscriber(void *user_data) noexcept { delete static_cast<Subscriber *>(user_data); }
 
   DgEngine *raw_ = nullptr;
 };

@@ -1,5 +1,5 @@
 //! Host callbacks as C function pointers with a `void *user_data`: the executor, custom
-//! validators and the clock.
+//! validators and the clock (event subscribers are in `events.rs`).
 
 use std::ffi::{CStr, CString, c_char, c_void};
 
@@ -13,7 +13,7 @@ use crate::handle::DgEngine;
 /// Size of the message buffer an executor receives (bytes, including the terminating NUL).
 pub const DG_EXECUTOR_MESSAGE_CAPACITY: usize = 1024;
 
-/// Releases host data handed to the library (`user_data` of a validator or clock).
+/// Releases host data handed to the library (`user_data` of a validator, subscriber or clock).
 pub type DgFreeFn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
 /// A host clock: the current time in microseconds since the Unix epoch (UTC).
@@ -67,8 +67,11 @@ pub struct DgValidatorReply {
 /// `dg_validator_reply_error()`, or findings JSON that does not decode) fails the validator: the
 /// deployment gets a `validator_failed` error finding, so a broken validator never passes.
 ///
-/// Called on whichever thread requests or executes a deployment, possibly several at once when
-/// the engine is shared: it must be thread-safe.
+/// Called with no store lock held, before the command's write transaction, on whichever thread
+/// requests or executes a deployment (possibly several at once when the engine is shared: it must
+/// be thread-safe). It may call back into the engine, e.g. `dg_active_state()`. If the deployment
+/// or its environment changed while validators ran, they run again on the new state, so a
+/// validator may be called more than once per command and should have no side effects.
 pub type DgValidatorFn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, context_json: *const c_char, reply: *mut DgValidatorReply) -> i32>;
 
@@ -92,6 +95,11 @@ unsafe impl Sync for UserData {}
 impl UserData {
     pub(crate) fn new(ptr: *mut c_void, free: DgFreeFn) -> Self {
         Self { ptr, free }
+    }
+
+    /// The host's pointer, passed back to its callbacks.
+    pub(crate) fn ptr(&self) -> *mut c_void {
+        self.ptr
     }
 }
 
@@ -199,8 +207,9 @@ struct CValidator {
 
 impl Validator for CValidator {
     fn validate(&self, ctx: &ValidationContext<'_>) -> Result<Vec<Finding>, String> {
-        let context = serde_json::json!({ "phase": ctx.phase, "environment": ctx.environment, "deployment": ctx.deployment });
-        let context = CString::new(context.to_string()).map_err(|_| "the validation context contains a nul byte".to_owned())?;
+        // The core's own serde form: `{"phase","environment","deployment"}`, secrets redacted.
+        let context = serde_json::to_string(ctx).map_err(|e| format!("cannot encode the validation context: {e}"))?;
+        let context = CString::new(context).map_err(|_| "the validation context contains a nul byte".to_owned())?;
         let mut reply = DgValidatorReply { findings: Vec::new(), error: None };
         // SAFETY: `f` is the host's validator for `data.ptr`; `context` and `reply` outlive the
         // call and `reply` is not otherwise borrowed during it.

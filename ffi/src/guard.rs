@@ -69,6 +69,15 @@ pub(crate) unsafe fn opt_text<'a>(p: *const c_char, what: &str) -> Result<Option
     unsafe { text(p, what) }.map(Some)
 }
 
+/// An optional `uint32_t` argument: NULL means "not given".
+///
+/// # Safety
+/// `p` is NULL or points to a readable `uint32_t`.
+pub(crate) unsafe fn opt_u32(p: *const u32) -> Option<u32> {
+    // SAFETY: the caller guarantees `p` is NULL or readable; `as_ref` maps NULL to `None`.
+    unsafe { p.as_ref() }.copied()
+}
+
 /// A JSON argument decoded into a core type.
 ///
 /// # Safety

@@ -8,7 +8,8 @@
 //! - strings in are borrowed UTF-8; strings out are owned and released with `dg_string_free`;
 //! - structured values are JSON with the core's serde schema; the hot path
 //!   (`dg_active_version`) is typed;
-//! - host callbacks (executor, validators, clock) are C function pointers with `void *user_data`.
+//! - host callbacks (executor, validators, event subscribers, clock) are C function pointers with
+//!   `void *user_data`.
 //!
 //! No domain logic lives here: each function converts its arguments, calls one core method and
 //! maps the result.
@@ -17,6 +18,7 @@
 mod callbacks;
 mod commands;
 mod error;
+mod events;
 mod guard;
 mod handle;
 mod queries;
@@ -24,5 +26,6 @@ mod queries;
 pub use callbacks::*;
 pub use commands::*;
 pub use error::*;
+pub use events::*;
 pub use handle::*;
 pub use queries::*;

@@ -9,17 +9,8 @@ use std::ffi::c_char;
 
 use deploygov::{Action, Actor, DeploymentFilter};
 
-use crate::guard::{Out, engine, guard, json, opt_json, opt_text, text};
+use crate::guard::{Out, engine, guard, json, opt_json, opt_text, opt_u32, text};
 use crate::handle::DgEngine;
-
-/// An optional `uint32_t` argument: NULL means "not given".
-///
-/// # Safety
-/// `p` is NULL or points to a readable `uint32_t`.
-unsafe fn opt_u32(p: *const u32) -> Option<u32> {
-    // SAFETY: the caller guarantees `p` is NULL or readable; `as_ref` maps NULL to `None`.
-    unsafe { p.as_ref() }.copied()
-}
 
 /// The dry run: would `actor` succeed with `action` (`"approve"`, `"reject"`, `"execute"`,
 /// `"cancel"`, `"rollback"`; anything else is `DG_ERROR_INVALID_INPUT`) on the deployment now?

@@ -226,7 +226,8 @@ static void active_version(Run *run, const char *p, const char *env, const char 
 /* Calls the library for `op`; -1 is a malformed step, otherwise `o` holds the outcome. */
 static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o) {
   static const char *const no_actor[] = {"get_deployment", "list_deployments", "active_state", "active_version", "entity_history",
-                                         "compare_environments", "audit_log", "verify_audit", "advance_clock", NULL};
+                                         "compare_environments", "audit_log", "verify_audit", "events_after", "advance_clock",
+                                         NULL};
   bool takes_actor = true;
   for (const char *const *n = no_actor; *n != NULL; n++) takes_actor = takes_actor && !is(op, *n);
   if (!takes_actor && actor != NULL) return fail(run, "`%s` takes no `actor`", op);
@@ -323,6 +324,11 @@ static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o
   } else if (is(op, "verify_audit")) {
     if (json_object_size(a->map) != 0) return fail(run, "`verify_audit` takes no args");
     settle(o, dg_audit_verify(e, &out), &out);
+  } else if (is(op, "events_after")) {
+    ALLOW("project", "after_seq", "limit");
+    NEED(int_arg(a, "after_seq", false, INT64_MIN, INT64_MAX, &n1, &g1) || int_arg(a, "limit", false, 0, UINT32_MAX, &n2, &g2));
+    uint32_t limit = (uint32_t)n2;
+    settle(o, dg_events_after(e, p, g1 ? (int64_t)n1 : 0, g2 ? &limit : NULL, &out), &out);
   } else if (is(op, "advance_clock")) {
     ALLOW("seconds");
     NEED(int_arg(a, "seconds", true, INT32_MIN, INT32_MAX, &n1, &g1));

@@ -342,6 +342,150 @@ static void test_lifecycle_and_queries(DgEngine *e) {
   free(fourth);
 }
 
+/* The kind of event an audit action publishes. */
+static const char *kind_of(const char *action) { return strcmp(action, "deployment.started") == 0 ? "deployment.deploying" : action; }
+
+/* The signature of the first event, copied (free with free()); NULL when it is unsigned. */
+static char *first_signature(DgEngine *e) {
+  const uint32_t one = 1;
+  char *out = NULL;
+  CHECK_OK(dg_events_after(e, NULL, 0, &one, &out));
+  json_t *v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  const char *sig = jstr(v, "0.signature");
+  CHECK(sig != NULL || json_is_null(jpath(v, "0.signature")));
+  char *copy = sig != NULL ? strdup(sig) : NULL;
+  json_decref(v);
+  return copy;
+}
+
+/* The outbox: one event per audit entry in order, cursor paging, the project filter and the
+ * HMAC signature. */
+static void test_events(void) {
+  const uint32_t one = 1, three = 3, thousand = 1000, five_hundred = 500;
+  DgEngine *e = NULL;
+  char *out = NULL;
+  CHECK_OK(dg_engine_open(":memory:", &e));
+  setup_japm(e);
+  CHECK_OK_DISCARD(dg_project_create(e, "other", "acme", "Other", ALICE, &out));
+  char *id = request(e, "staging", "events", "[" CHATBOT_110 "]", DAVE);
+  CHECK_STATUS(dg_deployment_approve(e, "japm", id, DAVE, NULL, &out), DG_ERROR_SELF_APPROVAL); /* writes no event */
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", id, LENA, "{\"comment\":\"ok\"}", &out));
+  CHECK_OK_DISCARD(dg_deployment_execute(e, "japm", id, DAVE, NULL, NULL, NULL, &out));
+
+  /* One event per audit entry, in the same order, with increasing seq and unique ids. */
+  CHECK_OK(dg_events_after(e, "japm", 0, &thousand, &out));
+  json_t *all = take_json(out);
+  CHECK_OK(dg_audit_log(e, "japm", NULL, 0, &five_hundred, &out));
+  json_t *audit = take_json(out);
+  size_t n = json_array_size(all);
+  CHECK(n == json_array_size(audit) && n == 9 + 5);
+  for (size_t i = 0; i < n; i++) {
+    json_t *ev = json_array_get(all, i), *entry = json_array_get(audit, i);
+    CHECK_STREQ(jstr(ev, "kind"), kind_of(jstr(entry, "action")));
+    CHECK_STREQ(jstr(ev, "object_id"), jstr(entry, "object_id"));
+    CHECK_STREQ(jstr(ev, "actor_id"), jstr(entry, "actor_id"));
+    CHECK_STREQ(jstr(ev, "project_id"), "japm");
+    CHECK(json_is_null(jpath(ev, "signature")));
+    CHECK(strlen(jstr(ev, "id")) == 36);
+    if (i > 0) {
+      json_t *prev = json_array_get(all, i - 1);
+      CHECK(json_integer_value(jpath(ev, "seq")) > json_integer_value(jpath(prev, "seq")));
+      for (size_t j = 0; j < i; j++) CHECK(strcmp(jstr(ev, "id"), jstr(json_array_get(all, j), "id")) != 0);
+    }
+  }
+  json_decref(audit);
+  const char *kinds[] = {"deployment.requested", "deployment.approval_granted", "deployment.approved", "deployment.deploying",
+                         "deployment.deployed"};
+  for (size_t i = 0; i < 5; i++) {
+    json_t *ev = json_array_get(all, n - 5 + i);
+    CHECK_STREQ(jstr(ev, "kind"), kinds[i]);
+    CHECK_STREQ(jstr(ev, "object_id"), id);
+  }
+  CHECK_STREQ(jstr(all, "9.actor_id"), "dave");
+  CHECK_STREQ(jstr(all, "9.payload.after.status"), "pending");
+  CHECK_STREQ(jstr(all, "10.payload.reason"), "ok");
+  CHECK_STREQ(jstr(all, "12.payload.before.status"), "approved");
+  CHECK_STREQ(jstr(all, "13.payload.after.status"), "deployed");
+
+  /* Cursor paging returns the same sequence; the default page is 100. */
+  json_t *paged = json_array();
+  int64_t cursor = 0;
+  for (;;) {
+    CHECK_OK(dg_events_after(e, "japm", cursor, &three, &out));
+    json_t *page = take_json(out);
+    CHECK(json_array_size(page) <= 3);
+    if (json_array_size(page) == 0) {
+      json_decref(page);
+      break;
+    }
+    cursor = json_integer_value(jpath(json_array_get(page, json_array_size(page) - 1), "seq"));
+    json_array_extend(paged, page);
+    json_decref(page);
+  }
+  CHECK(json_equal(paged, all));
+  json_decref(paged);
+  CHECK_OK(dg_events_after(e, "japm", 0, NULL, &out));
+  json_t *v = take_json(out);
+  CHECK(json_equal(v, all));
+  json_decref(v);
+
+  /* NULL is every project; a project sees only its own events; an unknown one has none. */
+  CHECK_OK(dg_events_after(e, NULL, 0, &thousand, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == n + 1);
+  CHECK_STREQ(jstr(v, "9.kind"), "project.created");
+  CHECK_STREQ(jstr(v, "9.project_id"), "other");
+  json_decref(v);
+  CHECK_OK(dg_events_after(e, "other", 0, NULL, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  CHECK_STREQ(jstr(v, "0.object_id"), "other");
+  json_decref(v);
+  CHECK_OK(dg_events_after(e, "nope", 0, NULL, &out));
+  v = take_json(out);
+  CHECK(json_is_array(v) && json_array_size(v) == 0);
+  json_decref(v);
+  int64_t last = json_integer_value(jpath(json_array_get(all, n - 1), "seq"));
+  CHECK_OK(dg_events_after(e, "japm", last, &one, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 0);
+  json_decref(v);
+
+  /* Signatures: present with a key (any bytes, NUL included, all `len` of them), stable for
+   * the same key and event, different under another key, gone once the key is cleared. */
+  CHECK(first_signature(e) == NULL);
+  const uint8_t key[] = {'s', '3', 'c', 0, 'r', 'e', 't'};
+  CHECK_OK(dg_event_signing_key_set(e, key, sizeof key));
+  char *sig = first_signature(e), *again = first_signature(e);
+  CHECK(sig != NULL && strlen(sig) == 64 && strspn(sig, "0123456789abcdef") == 64);
+  CHECK_STREQ(again, sig);
+  free(again);
+  CHECK_OK(dg_events_after(e, "japm", 0, &thousand, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == n);
+  CHECK(strcmp(jstr(v, "0.signature"), jstr(v, "1.signature")) != 0);
+  json_decref(v);
+  CHECK_OK(dg_event_signing_key_set(e, key, 3)); /* "s3c": only `len` bytes count */
+  char *shorter = first_signature(e);
+  CHECK(shorter != NULL && strcmp(shorter, sig) != 0);
+  free(shorter);
+  CHECK_OK(dg_event_signing_key_set(e, (const uint8_t *)"other", 5));
+  char *other = first_signature(e);
+  CHECK(other != NULL && strcmp(other, sig) != 0);
+  free(other);
+  CHECK_OK(dg_event_signing_key_set(e, key, sizeof key));
+  again = first_signature(e);
+  CHECK_STREQ(again, sig);
+  free(again);
+  CHECK_OK(dg_event_signing_key_set(e, NULL, 0));
+  CHECK(first_signature(e) == NULL);
+  free(sig);
+  json_decref(all);
+  free(id);
+  dg_engine_free(e);
+}
+
 typedef struct {
   int64_t now_micros;
   int freed;
@@ -391,6 +535,7 @@ int main(int argc, char **argv) {
   test_admin(e);
   test_lifecycle_and_queries(e);
   dg_engine_free(e);
+  test_events();
   test_clock();
   printf("test_api: ok\n");
   return 0;

@@ -8,6 +8,13 @@
 #define SENTINEL ((char *)&sentinel_byte)
 static char sentinel_byte;
 
+static void ignore_event(void *user_data, const char *event_json) {
+  (void)user_data;
+  (void)event_json;
+}
+
+static void count_free(void *user_data) { (*(int *)user_data)++; }
+
 /* Expects `call` (which writes through `out`) to fail with `status` and leave `out` untouched. */
 #define REFUSED(call, status)              \
   do {                                     \
@@ -51,6 +58,13 @@ static void test_null_engine(void) {
   REFUSED(dg_active_version(n, "p", "x", "t", "i", &out, NULL, &found), I);
   CHECK(found);
   CHECK_STATUS(dg_validator_unregister(n, "v", NULL), I);
+  REFUSED(dg_events_after(n, NULL, 0, NULL, &out), I);
+  CHECK_STATUS(dg_event_signing_key_set(n, NULL, 0), I);
+  CHECK_MESSAGE_HAS("`engine` must not be null");
+  int freed = 0;
+  CHECK_STATUS(dg_subscriber_register(n, "s", ignore_event, &freed, count_free), I);
+  CHECK(freed == 1); /* ownership passed even though registration failed */
+  CHECK_STATUS(dg_subscriber_unregister(n, "s", NULL), I);
   CHECK_STATUS(dg_engine_close(n), I);
 }
 
@@ -73,6 +87,20 @@ static void test_null_arguments(DgEngine *e) {
   REFUSED(dg_deployment_check(e, "japm", "d", BOB, NULL, &out), I);
   REFUSED(dg_health_set(e, "japm", "staging", NULL, ALICE, &out), I);
   REFUSED(dg_environments_compare(e, "japm", "staging", NULL, &out), I);
+  CHECK_STATUS(dg_events_after(e, "japm", 0, NULL, NULL), I);
+  CHECK_MESSAGE_HAS("`out` must not be null");
+  int freed = 0;
+  CHECK_STATUS(dg_subscriber_register(e, NULL, ignore_event, &freed, count_free), I);
+  CHECK_MESSAGE_HAS("`name` must not be null");
+  CHECK_STATUS(dg_subscriber_register(e, "s", NULL, &freed, count_free), I);
+  CHECK_MESSAGE_HAS("`on_event` must not be null");
+  CHECK(freed == 2);
+  bool existed = true;
+  CHECK_STATUS(dg_subscriber_unregister(e, NULL, &existed), I);
+  CHECK(existed); /* not written on failure */
+  /* A NULL key with a length is a caller bug, not "clear the key". */
+  CHECK_STATUS(dg_event_signing_key_set(e, NULL, 5), I);
+  CHECK_MESSAGE_HAS("`key` is null but `len` is `5`");
 
   /* A NULL out-pointer is refused before anything changes in the store. */
   CHECK_STATUS(dg_project_create(e, "ghost", "acme", "Ghost", ALICE, NULL), I);
@@ -113,6 +141,27 @@ static void test_invalid_utf8_and_json(DgEngine *e) {
   REFUSED(dg_deployment_list(e, "japm", "{\"limit\":-1}", &out), I);
   REFUSED(dg_deployment_list(e, "japm", "{\"limit\":0}", &out), I);
   CHECK_MESSAGE_HAS("limit must be between 1 and 500");
+  REFUSED(dg_events_after(e, "\xff", 0, NULL, &out), I);
+  CHECK_MESSAGE_HAS("`project` is not valid utf-8");
+  /* Input types refuse unknown members (a typo is an error, not a silently dropped field). */
+  REFUSED(dg_deployment_request(e, "japm",
+                                "{\"enviroment\":\"staging\",\"environment\":\"staging\",\"name\":\"n\",\"items\":[{"
+                                "\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\"}]}",
+                                DAVE, &out),
+          I);
+  CHECK_MESSAGE_HAS("unknown field `enviroment`");
+  REFUSED(dg_deployment_request(e, "japm",
+                                "{\"environment\":\"staging\",\"name\":\"n\",\"items\":[{\"entity_type\":\"prompt_version\","
+                                "\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\",\"risk_level\":\"low\"}]}",
+                                DAVE, &out),
+          I);
+  CHECK_MESSAGE_HAS("unknown field `risk_level`");
+  REFUSED(dg_project_create(e, "p", "t", "n", "{\"id\":\"alice\",\"role\":[\"admin\"]}", &out), I);
+  CHECK_MESSAGE_HAS("unknown field `role`");
+  REFUSED(dg_deployment_approve(e, "japm", "d", BOB, "{\"coment\":\"ok\"}", &out), I);
+  REFUSED(dg_deployment_list(e, "japm", "{\"stauts\":\"deployed\"}", &out), I);
+  REFUSED(dg_policy_set(e, "japm", "staging", "{\"four_eye\":false}", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("unknown field `four_eye`");
   /* Trailing garbage is not JSON either. */
   REFUSED(dg_project_create(e, "p", "t", "n", ALICE " trailing", &out), I);
 }
@@ -222,6 +271,41 @@ static void test_empty_and_huge(DgEngine *e) {
   CHECK_MESSAGE_HAS("control characters");
 }
 
+/* The outbox's cursor and limit, and the signing key. */
+static void test_events(DgEngine *e) {
+  char *out;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  const uint32_t zero = 0, too_many = 1001;
+  REFUSED(dg_events_after(e, "japm", 0, &zero, &out), I);
+  CHECK_MESSAGE_HAS("limit must be between 1 and 1000, got `0`");
+  REFUSED(dg_events_after(e, NULL, 0, &too_many, &out), I);
+  CHECK_MESSAGE_HAS("got `1001`");
+  REFUSED(dg_events_after(e, "japm", -1, NULL, &out), I);
+  CHECK_MESSAGE_HAS("after_seq must not be negative, got `-1`");
+  REFUSED(dg_events_after(e, NULL, INT64_MIN, NULL, &out), I);
+  const uint8_t key[] = "k";
+  CHECK_STATUS(dg_event_signing_key_set(e, key, 0), I);
+  CHECK_MESSAGE_HAS("the signing key must not be empty");
+  /* Nothing was set by the refused calls: events stay unsigned. */
+  const uint32_t one = 1;
+  CHECK_OK(dg_events_after(e, NULL, 0, &one, &out));
+  json_t *v = take_json(out);
+  CHECK(json_array_size(v) == 1 && json_is_null(jpath(v, "0.signature")));
+  json_decref(v);
+  /* Names are checked like every id. */
+  int freed = 0;
+  CHECK_STATUS(dg_subscriber_register(e, "", ignore_event, &freed, count_free), I);
+  CHECK_MESSAGE_HAS("subscriber name must not be empty");
+  CHECK_STATUS(dg_subscriber_register(e, "tab\there", ignore_event, &freed, count_free), I);
+  CHECK_MESSAGE_HAS("control characters");
+  CHECK_STATUS(dg_subscriber_register(e, "\xc3", ignore_event, &freed, count_free), I);
+  CHECK_MESSAGE_HAS("`name` is not valid utf-8");
+  CHECK(freed == 3);
+  bool existed = true;
+  CHECK_OK(dg_subscriber_unregister(e, "", &existed));
+  CHECK(!existed);
+}
+
 static void test_last_error_state(DgEngine *e) {
   char *out = NULL;
   CHECK_STATUS(dg_project_get(e, "nope", &out), DG_ERROR_NOT_FOUND);
@@ -246,6 +330,7 @@ int main(void) {
   test_unknown_enums(e);
   test_missing_ids(e);
   test_empty_and_huge(e);
+  test_events(e);
   test_last_error_state(e);
   /* Nothing above changed the store except the one project created on purpose. */
   char *out = NULL;

@@ -1,5 +1,6 @@
-/* Host callbacks: a failing executor (revert, messages, truncation) and custom validators
- * (findings, failures, ownership of user_data). */
+/* Host callbacks: a failing executor (revert, messages, truncation), custom validators
+ * (findings, failures, ownership of user_data, calls back into the engine) and event subscribers
+ * (order, signatures, unregistering, ownership of user_data, calls back into the engine). */
 #include <stdbool.h>
 
 #include "fixture.h"
@@ -230,6 +231,166 @@ static void test_validators(void) {
   CHECK(freed == registered);
 }
 
+typedef struct {
+  DgEngine *engine;
+  int calls;
+  int32_t status; /* of the dg_active_state call made from inside */
+  size_t live;
+  int context_keys_ok;
+} Reader;
+
+/* A validator that reads the engine from inside: validators run with no store lock held. */
+static int32_t reading_validator(void *user_data, const char *context_json, DgValidatorReply *reply) {
+  Reader *r = user_data;
+  r->calls++;
+  json_error_t err;
+  json_t *ctx = json_loads(context_json, 0, &err);
+  CHECK(ctx != NULL);
+  /* The core's serde form of ValidationContext: exactly these members, in this order. */
+  if (json_object_size(ctx) == 3 && strncmp(context_json, "{\"phase\":", 9) == 0 && json_is_object(jpath(ctx, "environment")) &&
+      json_is_object(jpath(ctx, "deployment"))) {
+    r->context_keys_ok++;
+  }
+  char *out = NULL;
+  r->status = dg_active_state(r->engine, jstr(ctx, "environment.project_id"), jstr(ctx, "environment.name"), &out);
+  json_decref(ctx);
+  if (r->status != DG_OK) return dg_validator_reply_error(reply, "dg_active_state failed inside the validator"), 1;
+  json_t *state = take_json(out);
+  r->live = json_array_size(state);
+  json_decref(state);
+  char findings[200];
+  snprintf(findings, sizeof findings, "[{\"code\":\"looked\",\"severity\":\"warning\",\"message\":\"%zu live\",\"item\":null}]",
+           r->live);
+  return dg_validator_reply_findings(reply, findings) == DG_OK ? 0 : 1;
+}
+
+static void test_reentrant_validator(void) {
+  DgEngine *e = NULL;
+  CHECK_OK(dg_engine_open(":memory:", &e));
+  setup_japm(e);
+  Reader r = {e, 0, -1, 99, 0};
+  CHECK_OK(dg_validator_register(e, "reader", reading_validator, &r, NULL));
+  char *out = NULL;
+  char *id = request(e, "staging", "first", ONE_ITEM, DAVE);
+  CHECK(r.calls == 1 && r.status == DG_OK && r.live == 0);
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", id, LENA, NULL, &out));
+  CHECK_OK(dg_deployment_execute(e, "japm", id, DAVE, NULL, NULL, NULL, &out));
+  json_t *v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "deployed");
+  CHECK_STREQ(jstr(v, "warnings.0.code"), "looked");
+  json_decref(v);
+  CHECK(r.calls == 2 && r.status == DG_OK && r.live == 0);
+  free(id);
+  /* The next request's validator sees what the first one made live. */
+  id = request(e, "staging", "second", "[{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.2.0\"}]",
+               DAVE);
+  CHECK(r.calls == 3 && r.status == DG_OK && r.live == 1 && r.context_keys_ok == 3);
+  CHECK_OK(dg_deployment_get(e, "japm", id, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "warnings.0.message"), "1 live");
+  json_decref(v);
+  free(id);
+  dg_engine_free(e);
+}
+
+typedef struct {
+  DgEngine *engine;
+  json_t *kinds; /* the kinds received, in order */
+  int signed_events;
+  int matches_outbox; /* delivered event == the outbox's record, read from inside */
+  int freed;
+} Sink;
+
+static void sink_event(void *user_data, const char *event_json) {
+  Sink *s = user_data;
+  json_error_t err;
+  json_t *ev = json_loads(event_json, 0, &err);
+  CHECK(ev != NULL);
+  json_array_append_new(s->kinds, json_string(jstr(ev, "kind")));
+  if (jstr(ev, "signature") != NULL) s->signed_events++;
+  /* After the commit: the event is in the outbox, and the engine may be called from here. */
+  const uint32_t one = 1;
+  char *out = NULL;
+  CHECK_OK(dg_events_after(s->engine, NULL, json_integer_value(jpath(ev, "seq")) - 1, &one, &out));
+  json_t *stored = take_json(out);
+  if (json_equal(json_array_get(stored, 0), ev)) s->matches_outbox++;
+  json_decref(stored);
+  /* A failing call from inside does not leak into the command's outcome. */
+  CHECK_STATUS(dg_project_get(s->engine, "nope", &out), DG_ERROR_NOT_FOUND);
+  json_decref(ev);
+}
+
+static void sink_free(void *user_data) { ((Sink *)user_data)->freed++; }
+
+static void count_event(void *user_data, const char *event_json) {
+  CHECK(event_json != NULL && event_json[0] == '{');
+  (*(int *)user_data)++;
+}
+
+static void count_free(void *user_data) { (*(int *)user_data) += 1000; }
+
+/* The kinds `s` received equal `want` (NULL-terminated). */
+static void check_kinds(const Sink *s, const char *const *want) {
+  size_t n = 0;
+  for (; want[n] != NULL; n++) CHECK_STREQ(json_string_value(json_array_get(s->kinds, n)), want[n]);
+  CHECK(json_array_size(s->kinds) == n);
+}
+
+static void test_subscribers(void) {
+  DgEngine *e = NULL;
+  char *out = NULL;
+  CHECK_OK(dg_engine_open(":memory:", &e));
+  setup_japm(e);
+  Sink sink = {e, json_array(), 0, 0, 0};
+  CHECK_OK(dg_subscriber_register(e, "sink", sink_event, &sink, sink_free));
+  int counted = 0;
+  CHECK_OK(dg_subscriber_register(e, "counter", count_event, &counted, count_free));
+  const uint8_t key[] = "k";
+  CHECK_OK(dg_event_signing_key_set(e, key, 1));
+
+  register_version(e, "ai_model", "gpt-y", "1.0.0");
+  char *id = request(e, "staging", "events", ONE_ITEM, DAVE);
+  CHECK_STATUS(dg_deployment_approve(e, "japm", id, DAVE, NULL, &out), DG_ERROR_SELF_APPROVAL); /* refused: no event */
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", id, LENA, NULL, &out));
+  CHECK_OK(dg_deployment_execute(e, "japm", id, DAVE, NULL, NULL, NULL, &out));
+  /* The subscriber's own failed call left no trace in the command's outcome. */
+  CHECK(dg_last_error_code() == DG_OK && dg_last_error_message() == NULL);
+  check_status_of(out, "deployed");
+  CHECK_OK_DISCARD(dg_deployment_check(e, "japm", id, DAVE, "rollback", &out)); /* reads publish nothing */
+  const char *const shipped[] = {"version.registered", "deployment.requested", "deployment.approval_granted", "deployment.approved",
+                                 "deployment.deploying", "deployment.deployed", NULL};
+  check_kinds(&sink, shipped);
+  CHECK(sink.signed_events == 6 && sink.matches_outbox == 6 && counted == 6);
+
+  /* Unregistering stops delivery and releases user_data once; the other subscriber goes on. */
+  bool existed = false;
+  CHECK_OK(dg_subscriber_unregister(e, "sink", &existed));
+  CHECK(existed && sink.freed == 1);
+  CHECK_OK(dg_subscriber_unregister(e, "sink", &existed));
+  CHECK(!existed && sink.freed == 1);
+  CHECK_OK(dg_subscriber_unregister(e, "never-registered", NULL));
+  CHECK_OK_DISCARD(dg_health_set(e, "japm", "staging", "degraded", ALICE, &out));
+  check_kinds(&sink, shipped);
+  CHECK(counted == 7);
+
+  /* Replacing a subscriber releases the old one's data; a NULL free function is allowed. */
+  CHECK_OK(dg_subscriber_register(e, "counter", count_event, &counted, NULL));
+  CHECK(counted == 1007);
+  CHECK_OK_DISCARD(dg_health_set(e, "japm", "staging", "healthy", ALICE, &out));
+  CHECK(counted == 1008);
+  CHECK_OK(dg_subscriber_unregister(e, "counter", NULL));
+  CHECK(counted == 1008);
+
+  /* A subscriber still registered is released with the engine. */
+  Sink last = {e, json_array(), 0, 0, 0};
+  CHECK_OK(dg_subscriber_register(e, "last", sink_event, &last, sink_free));
+  dg_engine_free(e);
+  CHECK(last.freed == 1 && json_array_size(last.kinds) == 0);
+  json_decref(last.kinds);
+  json_decref(sink.kinds);
+  free(id);
+}
+
 int main(void) {
   DgEngine *e = NULL;
   CHECK_OK(dg_engine_open(":memory:", &e));
@@ -237,6 +398,8 @@ int main(void) {
   test_executor_failure(e);
   dg_engine_free(e);
   test_validators();
+  test_reentrant_validator();
+  test_subscribers();
   printf("test_callbacks: ok\n");
   return 0;
 }

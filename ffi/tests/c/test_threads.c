@@ -1,5 +1,6 @@
 /* One engine used from several threads at once: writers deploying their own entities, readers
- * on the hot path, per-thread last errors, and a close while calls are in flight.
+ * on the hot path, per-thread last errors, a subscriber called from every writing thread, and a
+ * close while calls are in flight.
  * Usage: test_threads TMPDIR */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,6 +53,45 @@ static void *deploy_worker(void *arg) {
   return NULL;
 }
 
+/* A subscriber shared by the writer threads: counts deliveries, and checks that each thread sees
+ * its own events in increasing order. */
+typedef struct {
+  atomic_int delivered;
+  atomic_int freed;
+} Counter;
+
+static _Thread_local int64_t last_seq_seen;
+
+static void count_event(void *user_data, const char *event_json) {
+  Counter *c = user_data;
+  json_error_t err;
+  json_t *ev = json_loads(event_json, 0, &err);
+  CHECK(ev != NULL);
+  int64_t seq = json_integer_value(jpath(ev, "seq"));
+  CHECK(seq > last_seq_seen);
+  last_seq_seen = seq;
+  json_decref(ev);
+  atomic_fetch_add(&c->delivered, 1);
+}
+
+static void free_counter(void *user_data) { atomic_fetch_add(&((Counter *)user_data)->freed, 1); }
+
+/* The number of events after `cursor`, counted page by page. */
+static int events_since(DgEngine *e, int64_t cursor) {
+  const uint32_t page_size = 1000;
+  int total = 0;
+  for (;;) {
+    char *out = NULL;
+    CHECK_OK(dg_events_after(e, NULL, cursor, &page_size, &out));
+    json_t *page = take_json(out);
+    size_t n = json_array_size(page);
+    if (n > 0) cursor = json_integer_value(jpath(json_array_get(page, n - 1), "seq"));
+    json_decref(page);
+    if (n == 0) return total;
+    total += (int)n;
+  }
+}
+
 /* Readers hammer the hot path until the engine is closed under them. */
 static void *read_until_closed(void *arg) {
   Worker *w = arg;
@@ -69,7 +109,7 @@ static void *read_until_closed(void *arg) {
   }
 }
 
-static void run(DgEngine *e) {
+static void run(DgEngine *e, Counter *counter) {
   pthread_t threads[THREADS];
   Worker workers[THREADS];
   char *out = NULL;
@@ -79,6 +119,8 @@ static void run(DgEngine *e) {
     CHECK_OK(dg_environment_create(e, "japm", spec, ALICE, &out));
     dg_string_free(out);
   }
+  int before = events_since(e, 0);
+  CHECK_OK(dg_subscriber_register(e, "counter", count_event, counter, free_counter));
   for (int i = 0; i < THREADS; i++) {
     workers[i].engine = e;
     workers[i].index = i;
@@ -88,6 +130,9 @@ static void run(DgEngine *e) {
   }
   for (int i = 0; i < THREADS; i++) CHECK(pthread_join(threads[i], NULL) == 0);
   for (int i = 0; i < THREADS; i++) CHECK(workers[i].deployed == ROUNDS);
+  /* Every event the writers committed was delivered exactly once. */
+  CHECK(atomic_load(&counter->delivered) == events_since(e, 0) - before);
+  CHECK(atomic_load(&counter->delivered) >= THREADS * ROUNDS * 4);
 
   for (int i = 0; i < THREADS; i++) {
     char env[32];
@@ -117,8 +162,11 @@ static void run(DgEngine *e) {
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
+  CHECK(atomic_load(&counter->freed) == 0);
   CHECK_OK(dg_engine_close(e));
   for (int i = 0; i < THREADS; i++) CHECK(pthread_join(threads[i], NULL) == 0);
+  /* Once closed and every call returned, the engine is dropped and the subscriber released. */
+  CHECK(atomic_load(&counter->freed) == 1);
 }
 
 int main(int argc, char **argv) {
@@ -129,10 +177,14 @@ int main(int argc, char **argv) {
   const char *paths[] = {":memory:", path};
   for (int p = 0; p < 2; p++) {
     DgEngine *e = NULL;
+    Counter counter;
+    atomic_store(&counter.delivered, 0);
+    atomic_store(&counter.freed, 0);
     CHECK_OK(dg_engine_open(paths[p], &e));
     setup_japm(e);
-    run(e);
+    run(e, &counter);
     dg_engine_free(e);
+    CHECK(atomic_load(&counter.freed) == 1);
   }
   printf("test_threads: ok\n");
   return 0;

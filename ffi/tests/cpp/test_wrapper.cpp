@@ -1,5 +1,5 @@
 // The C++17 RAII wrapper: handles freed by destructors, errors as exceptions carrying the code and
-// findings, executors and validators as std::function.
+// findings, executors, validators and subscribers as std::function, the event outbox.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -166,6 +166,51 @@ static void test_errors_and_callbacks() {
   // "translations" stays registered: the engine's destructor releases it.
 }
 
+// How many times `needle` occurs in `haystack`.
+static size_t count(const std::string &haystack, const std::string &needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) n++;
+  return n;
+}
+
+static void test_events() {
+  dg::Engine e;
+  setup(e);  // 6 events: the project, two environments, three versions
+  std::vector<std::string> kinds;
+  e.subscribe("sink", [&](const std::string &event) { kinds.push_back(field(event, "kind")); });
+  e.subscribe("broken", [](const std::string &) { throw std::runtime_error("subscriber bug"); });
+  e.set_event_signing_key(std::string("s3\0cret", 7));  // any bytes
+  std::string id = request(e, "development", item("prompt_version", "chatbot", "1.1.0"), dave);
+  CHECK(has(e.execute("japm", id, dave), "\"status\":\"deployed\""));  // the throwing subscriber broke nothing
+
+  std::string outbox = e.events_after("japm", 6);
+  CHECK(!kinds.empty() && count(outbox, "\"seq\":") == kinds.size());
+  CHECK(kinds.front() == "deployment.requested" && kinds.back() == "deployment.deployed");
+  CHECK(count(outbox, "\"signature\":\"") == kinds.size());
+  CHECK(count(e.events_after(), "\"seq\":") == 6 + kinds.size());
+  CHECK(count(e.events_after("japm", 0, 2), "\"seq\":") == 2);
+  CHECK(e.events_after("nope") == "[]");
+
+  std::string first = e.events_after("japm", 0, 1);
+  CHECK(field(first, "kind") == "project.created" && field(first, "signature").size() == 64);
+  CHECK(e.events_after("japm", 0, 1) == first);
+  e.set_event_signing_key(std::string("other"));
+  CHECK(field(e.events_after("japm", 0, 1), "signature") != field(first, "signature"));
+  e.set_event_signing_key(std::nullopt);
+  CHECK(has(e.events_after("japm", 0, 1), "\"signature\":null"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.set_event_signing_key(std::string()); });
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.events_after("japm", -1); });
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.events_after("japm", 0, 0); });
+
+  CHECK(e.unsubscribe("sink"));
+  CHECK(!e.unsubscribe("sink"));
+  size_t seen = kinds.size();
+  e.set_health("japm", "development", "down", alice);
+  CHECK(kinds.size() == seen);
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.subscribe("", [](const std::string &) {}); });
+  // "broken" stays registered: the engine's destructor releases it.
+}
+
 static void test_ownership() {
   int64_t now = 1768467600000000LL;  // 2026-01-15T09:00:00Z
   dg::Engine clocked(":memory:", [&now] { return now; });
@@ -193,6 +238,7 @@ static void test_ownership() {
 int main() {
   test_workflow();
   test_errors_and_callbacks();
+  test_events();
   test_ownership();
   std::cout << "test_wrapper: ok\n";
   return 0;
