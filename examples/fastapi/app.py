@@ -215,6 +215,18 @@ def create_app(engine: Engine, executor: Optional[deploygov.ExecutorLike] = None
     def active(project_id: str, environment: str, engine: Engine = Depends(engine_of)) -> list[dict[str, Any]]:
         return [entry.to_dict() for entry in engine.active_state(project_id, environment)]
 
+    @app.get("/api/projects/{project_id}/events")
+    def events(
+        project_id: str,
+        after_seq: int = Query(default=0, alias="afterSeq", ge=0),
+        limit: int = Query(default=100, ge=1, le=1000),
+        engine: Engine = Depends(engine_of),
+    ) -> dict[str, Any]:
+        # The transactional outbox for a relay (webhooks, a message broker): poll with the last
+        # `next_cursor` as `afterSeq`; delivery is at least once, consumers de-duplicate on `id`.
+        found = engine.events_after(project_id, after_seq, limit)
+        return {"items": [e.to_dict() for e in found], "next_cursor": found[-1].seq if found else after_seq}
+
     return app
 
 
@@ -241,8 +253,11 @@ def seed(engine: Engine, project: str = "my-project") -> None:
 
 def main() -> FastAPI:
     """The uvicorn factory: the database from ``DEPLOYGOV_DB`` (default ``japm.db``), demo data
-    when ``DEPLOYGOV_SEED=1``."""
+    when ``DEPLOYGOV_SEED=1``, events signed (HMAC-SHA256) with ``DEPLOYGOV_EVENT_KEY`` when set."""
     engine = Engine.open(os.environ.get("DEPLOYGOV_DB", "japm.db"))
+    key = os.environ.get("DEPLOYGOV_EVENT_KEY")
+    if key:
+        engine.set_event_signing_key(key.encode("utf-8"))
     if os.environ.get("DEPLOYGOV_SEED") == "1":
         seed(engine)
     return create_app(engine)

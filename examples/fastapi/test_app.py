@@ -1,6 +1,6 @@
 """The JAPM API example, tested for real: FastAPI's TestClient against the app on a SQLite file.
-The whole JAPM workflow (including a refused self-approval), error statuses with codes and
-findings, an executor failure, and concurrent requests on the shared Engine."""
+The whole JAPM workflow (including a refused self-approval and the event outbox), error statuses
+with codes and findings, an executor failure, and concurrent requests on the shared Engine."""
 
 from __future__ import annotations
 
@@ -126,6 +126,36 @@ def test_japm_flow(client: TestClient, live: LiveVersions, db: Path) -> None:
     assert client.get(f"{BASE}/deployments/{second['id']}").json()["status"] == "rolled_back"
     r = client.get(f"{BASE}/deployments", params={"status": "ROLLED_BACK"})
     assert [d["id"] for d in r.json()["items"]] == [second["id"]]
+
+    # The outbox lists every change in order; the cursor pages through it.
+    r = client.get(f"{BASE}/events", params={"limit": 1000})
+    assert r.status_code == 200
+    everything = r.json()["items"]
+    # The refused self-approval, forbidden approval and early deploy wrote nothing.
+    assert [e["kind"] for e in everything if e["object_id"] == first["id"]] == [
+        "deployment.requested",
+        "deployment.approval_granted",
+        "deployment.approval_granted",
+        "deployment.approved",
+        "deployment.deploying",
+        "deployment.deployed",
+    ]
+    assert [(e["kind"], e["object_id"]) for e in everything[-2:]] == [
+        ("deployment.deployed", rollback["id"]),
+        ("deployment.rolled_back", second["id"]),
+    ]
+    paged, cursor = [], 0
+    while True:
+        page = client.get(f"{BASE}/events", params={"afterSeq": cursor, "limit": 7}).json()
+        if not page["items"]:
+            assert page["next_cursor"] == cursor
+            break
+        paged += page["items"]
+        cursor = page["next_cursor"]
+    assert paged == everything
+    assert client.get(f"{BASE}/events", params={"limit": 0}).status_code == 422  # the core's bounds, in the API schema
+    assert client.get(f"{BASE}/events", params={"afterSeq": -1}).status_code == 422
+    assert client.get("/api/projects/elsewhere/events").json() == {"items": [], "next_cursor": 0}
 
     # The data is in the SQLite file, and the audit chain verifies.
     with Engine.open(db) as other:

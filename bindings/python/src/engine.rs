@@ -10,11 +10,11 @@ use deploygov::{
     Action, Actor, ApproveOptions, DeploymentFilter, DeploymentRequest, Engine, EnvironmentSpec, ExecuteOptions, Executor, Health,
     ManualClock, NoopExecutor, Policy, RollbackOptions, Variable, VersionSpec,
 };
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::callbacks::{PyExecutor, PyValidator, in_validator};
+use crate::callbacks::{PyExecutor, PySubscriber, PyValidator};
 use crate::convert::{from_py, list_from_py, to_py};
 use crate::errors::to_py_err;
 
@@ -83,9 +83,6 @@ fn executor(obj: Option<Py<PyAny>>) -> Box<dyn Executor> {
 
 impl NativeEngine {
     fn engine(&self) -> PyResult<Arc<Engine>> {
-        if in_validator() {
-            return Err(PyRuntimeError::new_err("a validator must not call the engine: validators run inside the engine's transaction"));
-        }
         let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         guard.clone().ok_or_else(|| PyValueError::new_err("the engine is closed"))
     }
@@ -392,5 +389,32 @@ impl NativeEngine {
     fn unregister_validator(&self, py: Python<'_>, name: String) -> PyResult<bool> {
         let engine = self.engine()?;
         Ok(py.detach(move || engine.unregister_validator(&name)))
+    }
+
+    #[pyo3(signature = (project=None, after_seq=0, limit=None))]
+    fn events_after<'py>(
+        &self,
+        py: Python<'py>,
+        project: Option<String>,
+        after_seq: i64,
+        limit: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limit = self::limit(limit)?;
+        self.run(py, move |e| e.events_after(project.as_deref(), after_seq, limit))
+    }
+
+    /// `key` must be `bytes` (a `str` is a `TypeError`: encode it yourself); `None` clears it.
+    fn set_event_signing_key<'py>(&self, py: Python<'py>, key: Option<&[u8]>) -> PyResult<Bound<'py, PyAny>> {
+        let key = key.map(<[u8]>::to_vec);
+        self.run(py, move |e| e.set_event_signing_key(key.as_deref()))
+    }
+
+    fn subscribe<'py>(&self, py: Python<'py>, name: String, subscriber: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, move |e| e.subscribe(&name, Arc::new(PySubscriber(subscriber))))
+    }
+
+    fn unsubscribe(&self, py: Python<'_>, name: String) -> PyResult<bool> {
+        let engine = self.engine()?;
+        Ok(py.detach(move || engine.unsubscribe(&name)))
     }
 }

@@ -171,13 +171,38 @@ def test_validator_returning_none_is_fine(engine: Engine) -> None:
     assert engine.request_deployment(P, request("development"), DAVE).status is DeploymentStatus.APPROVED
 
 
-def test_validator_calling_the_engine_is_refused_not_deadlocked(engine: Engine) -> None:
-    engine.register_validator("reentrant", lambda ctx: engine.get_project(P) and [])
-    with pytest.raises(ValidationFailedError) as e:
-        engine.request_deployment(P, request("development"), DAVE)
-    assert "must not call the engine" in e.value.findings[0].message
-    engine.unregister_validator("reentrant")
-    assert engine.get_project(P).id == P  # the flag was cleared
+def test_validator_may_read_the_engine(engine: Engine) -> None:
+    # Validators run with no store lock held (before the write transaction): calling back into
+    # the engine neither deadlocks nor is refused.
+    engine.execute(P, engine.request_deployment(P, request("development"), DAVE).id, DAVE)
+    seen: list[tuple[Phase, list[str]]] = []
+
+    def live_state(ctx: ValidationContext) -> list[Finding]:
+        live = engine.active_state(P, ctx.environment.name)
+        seen.append((ctx.phase, [f"{a.entity_id}@{a.version_tag}" for a in live]))
+        return [Finding.warning("looked", f"{len(live)} live")]
+
+    engine.register_validator("reader", live_state)
+    d = engine.request_deployment(P, request("development", "1.1.0"), DAVE)
+    assert [(w.code, w.message) for w in d.warnings] == [("looked", "1 live")]
+    assert engine.execute(P, d.id, DAVE).status is DeploymentStatus.DEPLOYED
+    assert seen == [(Phase.REQUEST, ["chatbot@1.0.0"]), (Phase.EXECUTE, ["chatbot@1.0.0"])]
+
+
+def test_validator_that_changes_the_subject_is_run_again(engine: Engine) -> None:
+    # A write from inside a validator changes the environment the findings were for: the engine
+    # validates again and stores the deployment with the new configuration.
+    calls: list[int] = []
+
+    def mutator(ctx: ValidationContext) -> None:
+        calls.append(len(ctx.environment.variables))
+        if len(calls) == 1:
+            engine.set_variables(P, "development", [Variable("MODE", "strict")], ROOT)
+
+    engine.register_validator("mutator", mutator)
+    d = engine.request_deployment(P, request("development"), DAVE)
+    assert calls == [0, 1]
+    assert d.config_snapshot == (Variable("MODE", "strict"),)
 
 
 def test_executor_may_read_the_engine(engine: Engine) -> None:

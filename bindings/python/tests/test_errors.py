@@ -198,12 +198,46 @@ def test_out_of_range_values_are_value_errors(engine: Engine, call: Callable[[En
         lambda e: e.create_project("a\nb", "t", "X", ROOT),  # control character
         lambda e: e.register_validator("", lambda ctx: None),
         lambda e: e.set_policy(P, "staging", {"approval_ttl_seconds": 0}, ROOT),
+        lambda e: e.subscribe("", lambda event: None),
+        lambda e: e.set_event_signing_key(b""),
+        lambda e: e.events_after(P, limit=0),
     ],
 )
 def test_unknown_enum_strings_and_bad_data_are_invalid_input(engine: Engine, call: Callable[[Engine], Any]) -> None:
     with pytest.raises(InvalidInputError) as e:
         call(engine)
     assert e.value.code == "invalid_input"
+
+
+ITEM = {"entity_type": "prompt_version", "entity_id": "chatbot", "version_tag": "1.0.0"}
+REQUEST = {"environment": "staging", "name": "n", "items": [ITEM]}
+
+
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda e: e.request_deployment(P, {**REQUEST, "descripton": "typo"}, DAVE), "descripton"),
+        (lambda e: e.request_deployment(P, {**REQUEST, "items": [{**ITEM, "risk_level": "low"}]}, DAVE), "risk_level"),
+        (lambda e: e.request_deployment(P, request("staging"), {"id": "dave", "role": ["developer"]}), "role"),
+        (lambda e: e.set_policy(P, "staging", {"four_eye": False}, ROOT), "four_eye"),
+        (lambda e: e.set_policy(P, "staging", {"rollback": {"roles": [], "requires_aproval": True}}, ROOT), "requires_aproval"),
+        (lambda e: e.create_environment(P, {"name": "qa", "postion": 1}, ROOT), "postion"),
+        (lambda e: e.set_variables(P, "staging", [{"key": "K", "value": "v", "secrets": True}], ROOT), "secrets"),
+        (lambda e: e._native.list_deployments(P, {"enviroment": "x"}), "enviroment"),
+    ],
+)
+def test_misspelled_fields_are_invalid_input(engine: Engine, call: Callable[[Engine], Any], field: str) -> None:
+    # The core's input types refuse unknown members: a typo fails instead of being ignored.
+    with pytest.raises(InvalidInputError, match=f"unknown field `{field}`") as e:
+        call(engine)
+    assert e.value.code == "invalid_input"
+    assert engine.list_deployments(P).items == ()  # nothing was written
+
+
+def test_version_spec_ignores_unknown_members_as_the_core_does(engine: Engine) -> None:
+    # The one input type without strict members (the core flattens it into `Version`).
+    v = engine.register_version(P, {"entity_type": "t", "entity_id": "i", "version_tag": "1", "metdata": {"typo": True}}, ROOT)
+    assert v.metadata is None
 
 
 def test_unknown_enum_message_lists_the_choices(engine: Engine) -> None:

@@ -106,6 +106,12 @@ def test_records_read_and_write_exactly_the_core_json(engine: Engine) -> None:
     exact(deploygov.EnvironmentDiff, native.compare_environments(P, "development", "production")[0])
     page = native.list_deployments(P, {"limit": 1})
     assert deploygov.Page.from_dict(page, deploygov.Deployment.from_dict).to_dict() == page
+    for event in native.events_after(None, 0, 1000):
+        exact(deploygov.Event, event)
+    engine.set_event_signing_key(b"key")
+    for event in native.events_after(P, 0, 1000):
+        assert event["signature"] is not None
+        exact(deploygov.Event, event)
 
 
 def test_callback_records_are_exact(engine: Engine) -> None:
@@ -118,11 +124,17 @@ def test_callback_records_are_exact(engine: Engine) -> None:
         seen["context"] = raw
         return []
 
+    def subscriber(raw: dict[str, Any]) -> None:
+        seen["event"] = raw
+
     engine._native.register_validator("raw", validator)
+    engine._native.subscribe("raw", subscriber)
     d = engine.request_deployment(P, request("development"), DAVE)
     engine._native.execute(P, d.id, DAVE.to_dict(), executor, None)
     exact(deploygov.Activation, seen["activation"])
     exact(deploygov.ValidationContext, seen["context"])
+    exact(deploygov.Event, seen["event"])
+    assert seen["event"] == engine._native.events_after(P, 0, 1000)[-1]
 
 
 def test_timestamps_keep_the_core_precision() -> None:

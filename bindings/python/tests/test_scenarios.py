@@ -44,6 +44,7 @@ NO_ACTOR = {
     "compare_environments",
     "audit_log",
     "verify_audit",
+    "events_after",
     "advance_clock",
 }
 DEP = ["project", "deployment_id"]
@@ -359,6 +360,9 @@ class Run:
         if op == "verify_audit":
             a.allow()
             return e.verify_audit()
+        if op == "events_after":
+            a.allow("project", "after_seq", "limit")
+            return e.events_after(a.project(), a.opt("after_seq", int) or 0, a.opt("limit", int))
         if op == "advance_clock":
             a.allow("seconds")
             self.clock.advance(a.get("seconds", int))

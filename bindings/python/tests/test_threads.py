@@ -1,6 +1,6 @@
 """One Engine shared by 8 threads (as FastAPI's thread pool does): full flows with Python
-executors and validators in parallel, contention with exact outcomes, and the GIL released while
-the store waits."""
+executors, validators and event subscribers in parallel, contention with exact outcomes, and the
+GIL released while the store waits."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from deploygov import (
     DeploymentRequest,
     DeploymentStatus,
     Engine,
+    Event,
     Finding,
     ItemSpec,
     ValidationContext,
@@ -79,6 +80,58 @@ def test_eight_threads_share_one_engine(shared: Engine) -> None:
         history = shared.entity_history(P, "prompt_version", f"prompt-{n}")
         assert [h.version_tag for h in history] == [f"1.{r}.0" for r in reversed(range(ROUNDS))]
     assert shared.verify_audit().entries > THREADS * ROUNDS * 4
+
+
+def test_eight_threads_with_a_subscriber(shared: Engine) -> None:
+    # Every committed event reaches the subscriber exactly once, on the thread of the command
+    # that wrote it, in order per thread; the subscriber reads the engine while threads write.
+    start = shared.events_after(None, 0, 1000)[-1].seq
+    lock = threading.Lock()
+    delivered: list[tuple[int, Event]] = []
+    deployed_status: list[str] = []
+    flow_thread: dict[str, int] = {}
+
+    def on_event(e: Event) -> None:
+        if e.kind == "deployment.deployed":
+            status = shared.get_deployment(P, e.object_id).status.value  # re-entrant read, already committed
+            with lock:
+                deployed_status.append(status)
+        with lock:
+            delivered.append((threading.get_ident(), e))
+
+    shared.subscribe("collector", on_event)
+    live: dict[str, str] = {}
+    flow_lock = threading.Lock()
+
+    def run(n: int) -> list[str]:
+        with flow_lock:
+            flow_thread[f"dev-{n}"] = flow_thread[f"lead-{n}"] = threading.get_ident()
+        return flow(shared, n, live, flow_lock)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(run, range(THREADS)))
+    assert results == [["deployed"] * ROUNDS] * THREADS
+    assert shared.unsubscribe("collector")
+
+    stored: list[Event] = []
+    cursor = start
+    while page := shared.events_after(None, cursor, 100):
+        stored.extend(page)
+        cursor = page[-1].seq
+    # Per flow: the environment; per round the version, request, approval, approved, deploying and
+    # deployed; from the second round on, the superseded deployment before.
+    assert len(stored) == THREADS * (1 + ROUNDS * 6 + ROUNDS - 1)
+    assert sum(e.kind == "deployment.superseded" for e in stored) == THREADS * (ROUNDS - 1)
+    assert sorted(e.seq for _, e in delivered) == [e.seq for e in stored], "each event exactly once"
+    by_seq = {e.seq: e for e in stored}
+    assert all(e == by_seq[e.seq] for _, e in delivered)
+    for thread in {t for t, _ in delivered}:
+        seqs = [e.seq for t, e in delivered if t == thread]
+        assert seqs == sorted(seqs), "in order on each thread"
+    for thread, e in delivered:
+        if e.actor_id in flow_thread:
+            assert thread == flow_thread[e.actor_id], f"{e.kind} by {e.actor_id} was delivered on another thread"
+    assert deployed_status == ["deployed"] * (THREADS * ROUNDS)
 
 
 def test_concurrent_duplicate_approvals_have_one_winner(shared: Engine) -> None:

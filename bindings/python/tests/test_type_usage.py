@@ -17,3 +17,6 @@ def test_typed_usage_runs() -> None:
     assert out["cache"] == {"greeter": "1.0.0"} and out["live"] == "1.0.0"
     assert out["codes"] == ["empty_deployment"] and out["json"] == "deployed"
     assert "no earlier deployment" in out["rollback"]
+    assert out["events"] == out["delivered"] and out["signed"]
+    assert out["events"][:2] == ["project.created", "environment.created"] and "deployment.deployed" in out["events"]
+    assert out["event_at"] == "2026-01-15T09:00:00+00:00"

@@ -21,6 +21,7 @@ from deploygov import (
     Engine,
     Environment,
     EnvironmentSpec,
+    Event,
     Finding,
     Health,
     ItemSpec,
@@ -56,12 +57,27 @@ class Compliance:
         return ()
 
 
+class Outbox:
+    """A subscriber object: collects event kinds after each commit."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+
+    def on_event(self, event: Event) -> None:
+        self.kinds.append(event.kind)
+
+
 def main() -> dict[str, object]:
     start = datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc)
     clock = ManualClock(start)
     admin, bob, carol = Actor("alice", ("admin",)), Actor("bob", ("admin",)), {"id": "carol", "roles": ["tenant_admin"]}
     cache = CacheExecutor()
+    outbox = Outbox()
+    signed: list[Optional[str]] = []
     with Engine.in_memory(clock=clock) as engine:
+        engine.subscribe("outbox", outbox)
+        engine.subscribe("signatures", lambda e: signed.append(e.signature))
+        engine.set_event_signing_key(b"webhook secret")
         engine.create_project("shop", "acme", "Shop", admin)
         prod: Environment = engine.create_environment("shop", EnvironmentSpec("production", variables=(Variable("K", "v"),)), admin)
         assert prod.policy.four_eyes
@@ -103,6 +119,13 @@ def main() -> dict[str, object]:
             rollback = e.message
         assert engine.unregister_validator("compliance")
         verified = engine.verify_audit()
+        events: list[Event] = engine.events_after("shop", after_seq=0, limit=1000)
+        cursor: int = events[-1].seq
+        assert engine.events_after(None, cursor) == []
+        at: datetime = events[0].at
+        payload: dict[str, object] = events[-1].payload
+        assert engine.unsubscribe("outbox") and not engine.unsubscribe("outbox")
+        engine.set_event_signing_key(None)
     return {
         "cache": cache.cache,
         "live": None if live is None else live.version_tag,
@@ -114,6 +137,11 @@ def main() -> dict[str, object]:
         "entries": verified.entries,
         "json": done.to_dict()["status"],
         "version": deploygov.__version__,
+        "events": [e.kind for e in events],
+        "delivered": outbox.kinds,
+        "signed": all(s is not None for s in signed) and len(signed) == len(events),
+        "event_at": at.isoformat(),
+        "last_after": payload["after"],
     }
 
 

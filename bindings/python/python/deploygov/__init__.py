@@ -1,5 +1,5 @@
-"""deploygov: embedded deployment governance (approvals, validation, execution, rollback and a
-hash-chained audit trail) over SQLite, for Python services.
+"""deploygov: embedded deployment governance (approvals, validation, execution, rollback, a
+hash-chained audit trail and a transactional outbox of events) over SQLite, for Python services.
 
 >>> import deploygov
 >>> with deploygov.Engine.in_memory() as engine:
@@ -17,7 +17,17 @@ from __future__ import annotations
 
 from deploygov import exceptions
 from deploygov._native import __version__
-from deploygov.engine import ActorLike, Engine, ExecutorLike, ManualClock, SupportsActivate, SupportsValidate, ValidatorLike
+from deploygov.engine import (
+    ActorLike,
+    Engine,
+    ExecutorLike,
+    ManualClock,
+    SubscriberLike,
+    SupportsActivate,
+    SupportsOnEvent,
+    SupportsValidate,
+    ValidatorLike,
+)
 from deploygov.enums import Action, DeploymentKind, DeploymentStatus, ErrorCode, Health, ItemStatus, Phase, RiskLevel, Severity
 from deploygov.exceptions import (
     AuditCorruptError,
@@ -66,6 +76,7 @@ from deploygov.results import (
     AuditVerification,
     Blocker,
     DryRun,
+    Event,
     Page,
     RuleStatus,
     ValidationContext,
@@ -102,6 +113,7 @@ __all__ = [
     "EnvironmentDiff",
     "EnvironmentSpec",
     "ErrorCode",
+    "Event",
     "ExecutorLike",
     "Finding",
     "ForbiddenError",
@@ -125,7 +137,9 @@ __all__ = [
     "SelfApprovalError",
     "Severity",
     "StorageError",
+    "SubscriberLike",
     "SupportsActivate",
+    "SupportsOnEvent",
     "SupportsValidate",
     "ValidationContext",
     "ValidationFailedError",

@@ -35,9 +35,19 @@ from deploygov.model import (
     Version,
     VersionSpec,
 )
-from deploygov.results import Activation, AuditEntry, AuditVerification, DryRun, Page, ValidationContext
+from deploygov.results import Activation, AuditEntry, AuditVerification, DryRun, Event, Page, ValidationContext
 
-__all__ = ["ActorLike", "Engine", "ExecutorLike", "ManualClock", "SupportsActivate", "SupportsValidate", "ValidatorLike"]
+__all__ = [
+    "ActorLike",
+    "Engine",
+    "ExecutorLike",
+    "ManualClock",
+    "SubscriberLike",
+    "SupportsActivate",
+    "SupportsOnEvent",
+    "SupportsValidate",
+    "ValidatorLike",
+]
 
 
 class SupportsActivate(Protocol):
@@ -52,6 +62,12 @@ class SupportsValidate(Protocol):
     def validate(self, context: ValidationContext, /) -> Optional[Iterable[Union[Finding, Mapping[str, Any]]]]: ...
 
 
+class SupportsOnEvent(Protocol):
+    """A subscriber object: ``on_event`` receives one event after its command commits."""
+
+    def on_event(self, event: Event, /) -> object: ...
+
+
 ActorLike = Union[Actor, Mapping[str, Any]]
 """An ``Actor`` or a dict ``{"id": ..., "roles": [...]}``."""
 
@@ -61,6 +77,9 @@ ExecutorLike = Union[Callable[[Activation], object], SupportsActivate]
 ValidatorLike = Union[Callable[[ValidationContext], Optional[Iterable[Union[Finding, Mapping[str, Any]]]]], SupportsValidate]
 """A callable taking a ``ValidationContext`` and returning findings, or an object with
 ``validate(context)``."""
+
+SubscriberLike = Union[Callable[[Event], object], SupportsOnEvent]
+"""A callable taking an ``Event``, or an object with ``on_event(event)``."""
 
 R = TypeVar("R", bound=Record)
 
@@ -126,6 +145,31 @@ def _adapt_validator(validator: ValidatorLike) -> Callable[[dict[str, Any]], lis
         return [to_json(f) for f in found]
 
     return call
+
+
+class _Subscriber:
+    """What the native module calls for one subscriber: the event as an ``Event``. Its repr
+    names the subscriber in ``sys.unraisablehook`` reports of exceptions raised inside it."""
+
+    __slots__ = ("_fn", "_name")
+
+    def __init__(self, name: str, fn: Callable[[Event], object]) -> None:
+        self._name = name
+        self._fn = fn
+
+    def __call__(self, raw: dict[str, Any]) -> None:
+        self._fn(Event.from_dict(raw))
+
+    def __repr__(self) -> str:
+        return f"<deploygov subscriber {self._name!r}: {self._fn!r}>"
+
+
+def _adapt_subscriber(name: str, subscriber: SubscriberLike) -> _Subscriber:
+    on_event = getattr(subscriber, "on_event", None)
+    fn = on_event if callable(on_event) else subscriber
+    if not callable(fn):
+        raise TypeError(f"subscriber must be a callable or have an on_event(event) method, got {type(subscriber).__name__}")
+    return _Subscriber(name, fn)
 
 
 class ManualClock:
@@ -376,10 +420,42 @@ class Engine:
     def register_validator(self, name: str, validator: ValidatorLike) -> None:
         """Registers (or replaces) a custom validator, run on every request and again before
         every execution. An exception raised inside becomes a ``validator_failed`` error
-        finding. Validators run inside the engine's transaction: they must not call the engine
-        (doing so raises ``RuntimeError`` inside the validator)."""
+        finding. Validators run with no store lock held, before the command's transaction, so
+        they may call the engine (read the live state, even write); when the deployment or its
+        environment changed meanwhile, the engine validates again (so a validator may run more
+        than once per command)."""
         self._native.register_validator(name, _adapt_validator(validator))
 
     def unregister_validator(self, name: str) -> bool:
         """Removes a custom validator; returns whether it existed."""
         return self._native.unregister_validator(name)
+
+    # -- events (the transactional outbox) ----------------------------------------------------
+
+    def events_after(self, project: Optional[str] = None, after_seq: int = 0, limit: Optional[int] = None) -> list[Event]:
+        """Events after position ``after_seq`` (of one project, or of every project with
+        ``None``), in order, at most ``limit`` (default 100, at most 1000); signed when a key
+        is set. Publish them and keep the last ``seq`` as the cursor: delivery is at least
+        once, ``Event.id`` de-duplicates."""
+        return _many(Event.from_dict, self._native.events_after(project, after_seq, limit))
+
+    def set_event_signing_key(self, key: Optional[bytes]) -> None:
+        """Sets (or, with ``None``, clears) the key events are signed with (HMAC-SHA256 of the
+        event without its signature, hex in ``Event.signature``). ``key`` must be ``bytes``
+        (encode a text secret yourself); an empty key raises ``InvalidInputError``."""
+        if key is not None and not isinstance(key, bytes):
+            raise TypeError(f"key must be bytes or None, got {type(key).__name__}")
+        self._native.set_event_signing_key(key)
+
+    def subscribe(self, name: str, subscriber: SubscriberLike) -> None:
+        """Registers (or replaces) an in-process subscriber under ``name``: it receives every
+        event (as an ``Event``) after the transaction that wrote it commits, on the thread of
+        the command, before the command returns; subscribers are called in the order of their
+        names. It may call the engine; it should not block for long. An exception raised
+        inside is reported to ``sys.unraisablehook`` and otherwise ignored: it never breaks
+        the command, which has already committed."""
+        self._native.subscribe(name, _adapt_subscriber(name, subscriber))
+
+    def unsubscribe(self, name: str) -> bool:
+        """Removes a subscriber; returns whether it existed."""
+        return self._native.unsubscribe(name)

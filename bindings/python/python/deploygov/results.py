@@ -1,5 +1,5 @@
-"""Typed, read-only records of query results, the audit trail, the dry run, and what callbacks
-(executors and validators) receive."""
+"""Typed, read-only records of query results, the audit trail, the outbox events, the dry run,
+and what callbacks (executors, validators and subscribers) receive."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ __all__ = [
     "AuditVerification",
     "Blocker",
     "DryRun",
+    "Event",
     "Page",
     "RuleStatus",
     "ValidationContext",
@@ -62,6 +63,32 @@ class AuditEntry(Record):
     reason: Optional[str]
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class Event(Record):
+    """One event of the transactional outbox: every mutation writes one, in the same transaction
+    as its audit entry. ``Engine.events_after`` lists them (keep the last ``seq`` as the
+    cursor; delivery is at least once, ``id`` de-duplicates) and subscribers receive them after
+    the command commits.
+
+    ``kind`` is the audit action (``deployment.requested``, ``.approval_granted``,
+    ``.approved``, ``.deploying``, ``.deployed``, ``.failed``, ``.rolled_back``, ``.cancelled``,
+    ``.superseded``, ``environment.health_changed``, ...); ``payload`` is
+    ``{"before", "after", "reason"}`` as in the audit entry (secrets redacted). ``signature`` is
+    the hex HMAC-SHA256 of the event without it under the key of
+    ``Engine.set_event_signing_key``, or ``None`` when no key is set."""
+
+    seq: int
+    id: str
+    at: datetime = field(metadata=meta(TIME))
+    kind: str
+    project_id: Optional[str]
+    object_type: str
+    object_id: str
+    actor_id: str
+    payload: dict[str, Any] = field(metadata=meta(JSON))
+    signature: Optional[str]
 
 
 @dataclass(frozen=True)
