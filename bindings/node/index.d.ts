@@ -1,7 +1,7 @@
 /* eslint-disable */
 // index.d.ts of the npm package `deploygov`. Do not edit it: `npx napi build` writes it from
 // src/core-types.d.ts (this header, by hand: the core's serde JSON shapes from
-// core/src/{model,policy,validation,audit}.rs and core/src/engine/{gate,lifecycle}.rs) followed
+// core/src/{model,policy,validation,audit,events,executor}.rs and core/src/engine/{gate,lifecycle}.rs) followed
 // by the declarations napi-rs generates from src/*.rs. Field names are the core's snake_case
 // JSON names; timestamps are ISO-8601 strings; 64-bit counters are numbers (far below 2^53).
 
@@ -375,6 +375,47 @@ export interface AuditVerification {
   head_hash: string
 }
 
+/** What an event says happened: the audit entry's snapshots and reason (secret values redacted). */
+export interface EventPayload {
+  before: JsonValue
+  after: JsonValue
+  reason: string | null
+}
+
+/**
+ * One event of the transactional outbox: every command writes one per audit entry, in the same
+ * transaction. Read them with `eventsAfter`, or receive them with `subscribe`.
+ */
+export interface Event {
+  /** Store-wide position, increasing: the cursor of `eventsAfter`. */
+  seq: number
+  /** Stable unique id (UUIDv7), for de-duplication by consumers. */
+  id: string
+  at: string
+  /**
+   * `project.created`, `environment.created`, `version.registered`, `deployment.requested`,
+   * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
+   * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`, ...
+   */
+  kind: string
+  project_id: string | null
+  /** `deployment`, `environment`, `version` or `project`. */
+  object_type: string
+  object_id: string
+  /** Who caused it. */
+  actor_id: string
+  payload: EventPayload
+  /**
+   * Hex HMAC-SHA256, under the key of `setEventSigningKey`, of the event's JSON with
+   * `signature: null` (members in the order of this interface, no whitespace, `payload` members
+   * sorted by name at every depth); `null` when no key is set.
+   */
+  signature: string | null
+}
+
+/** Receives each event after its command commits; its return value, throws and rejections are ignored. */
+export type Subscriber = (event: Event) => unknown
+
 /** One activation the executor performs. `environment` carries secret values readable. */
 export interface Activation {
   environment: Environment
@@ -498,12 +539,35 @@ export declare class Engine {
   verifyAudit(): Promise<AuditVerification>
   /**
    * Registers (or replaces) a validator under `name`; it runs on every request and again
-   * before every execution. A thrown error or rejected promise becomes a `validator_failed`
-   * error finding. It must not wait for calls on this same engine (they wait for it).
+   * before every execution, with no store lock held (so it may await calls on this engine;
+   * when the deployment or its environment changed meanwhile, validation runs again). A thrown
+   * error or rejected promise becomes a `validator_failed` error finding.
    */
   registerValidator(name: string, validator: Validator): void
   /** Removes a validator; returns whether it existed. */
   unregisterValidator(name: string): boolean
+  /**
+   * Events of the transactional outbox after position `afterSeq` (default 0), of one project
+   * (`project` null or left out: every project), oldest first, at most `limit` (default 100,
+   * at most 1000); signed when a key is set. Keep the last `seq` as the cursor; delivery is at
+   * least once, `id` de-duplicates.
+   */
+  eventsAfter(project?: string | null, afterSeq?: number | null, limit?: number | null): Promise<Event[]>
+  /**
+   * Sets the key events are signed with (HMAC-SHA256 over the event's JSON without its
+   * signature; `signature` is its hex), or clears it with `null`. A `Buffer` or any
+   * `Uint8Array`; an empty key is `INVALID_INPUT`.
+   */
+  setEventSigningKey(key: Uint8Array | null): void
+  /**
+   * Registers (or replaces) a subscriber under `name`: after each command commits, it is
+   * called on the JavaScript thread with each event the command wrote, in order. The command
+   * does not wait for it; a throw or a rejected promise is dropped. It does not keep the
+   * process alive.
+   */
+  subscribe(name: string, subscriber: Subscriber): void
+  /** Removes a subscriber; returns whether it existed. */
+  unsubscribe(name: string): boolean
 }
 
 /** A clock for `new Engine(database, { clock })`; copies of an engine's clock share one time. */

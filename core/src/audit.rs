@@ -178,3 +178,16 @@ pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
     }
     Ok(AuditVerification { entries, head_hash: prev })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stored_json_numbers_round_trip() {
+        // Metadata and payloads are stored as JSON text; a float written by a binding must read
+        // back as the same number (serde_json's `float_roundtrip`).
+        let v = serde_json::json!({ "big": 9007199254740991.0_f64, "third": 1.0_f64 / 3.0 });
+        let text = serde_json::to_string(&v).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+    }
+}

@@ -1,13 +1,17 @@
-//! JavaScript functions as the core's `Executor` and `Validator`.
+//! JavaScript functions as the core's `Executor`, `Validator` and `Subscriber`.
 //!
-//! The core calls them on a worker thread, inside a store operation. Each call is queued to the
-//! JavaScript thread through a threadsafe function; the worker then waits for the outcome: the
-//! return value, or, when the function returns a promise, what the promise settles to. A throw
-//! or a rejection is an `Err` with its message (the core turns it into a failed item or an
-//! error finding). The JavaScript thread never waits for the worker, so the event loop stays
-//! free while the core works; and the worker never waits forever: after `timeout` the call
-//! counts as failed (this also breaks the cycle when a callback waits for the engine that is
-//! waiting for it).
+//! Executors and validators: the core calls them on a worker thread (an executor between store
+//! transactions, a validator before the write transaction, with no store lock held). Each call is
+//! queued to the JavaScript thread through a threadsafe function; the worker then waits for the
+//! outcome: the return value, or, when the function returns a promise, what the promise settles
+//! to. A throw or a rejection is an `Err` with its message (the core turns it into a failed item
+//! or an error finding). The JavaScript thread never waits for the worker, so the event loop
+//! stays free while the core works, and a callback may itself await calls on the same engine;
+//! the worker never waits forever: after `timeout` the call counts as failed.
+//!
+//! Subscribers: the core hands each event to them after the command's transaction commits, on the
+//! command's worker thread. The call is queued to the JavaScript thread and the worker does not
+//! wait for it; whatever the subscriber returns, throws or rejects with is dropped there.
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -15,12 +19,13 @@ use std::time::Duration;
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue, Status, ValueType};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::convert::{self, Callback};
 
-/// A threadsafe function taking one JSON argument; weak, so a registered validator does not
-/// keep the process alive.
+/// A threadsafe function taking one JSON argument; weak, so a registered validator or subscriber
+/// does not keep the process alive.
 type Tsfn = ThreadsafeFunction<Value, Unknown<'static>, Value, Status, false, true>;
 
 /// What the worker receives: the callback's value (as JSON, when asked for) or its failure.
@@ -127,16 +132,7 @@ pub(crate) struct JsExecutor(pub(crate) JsCallback);
 
 impl deploygov::Executor for JsExecutor {
     fn activate(&self, a: &deploygov::Activation<'_>) -> Result<(), String> {
-        let arg = json!({
-            "environment": a.environment,
-            "deployment_id": a.deployment_id,
-            "entity_type": a.entity_type,
-            "entity_id": a.entity_id,
-            "version_tag": a.version_tag,
-            "previous_version": a.previous_version,
-            "revert": a.revert,
-        });
-        self.0.call(arg, false).map(|_| ())
+        self.0.call(argument(a, "activation")?, false).map(|_| ())
     }
 }
 
@@ -145,10 +141,55 @@ pub(crate) struct JsValidator(pub(crate) JsCallback);
 
 impl deploygov::Validator for JsValidator {
     fn validate(&self, ctx: &deploygov::ValidationContext<'_>) -> Result<Vec<deploygov::Finding>, String> {
-        let arg = json!({ "phase": ctx.phase, "environment": ctx.environment, "deployment": ctx.deployment });
-        match self.0.call(arg, true)? {
+        match self.0.call(argument(ctx, "validation context")?, true)? {
             Value::Null => Ok(vec![]),
             v => serde_json::from_value(v).map_err(|e| format!("it returned something that is not a list of findings: {e}")),
         }
     }
+}
+
+/// The argument of a callback: the core value's serde JSON shape.
+fn argument<T: Serialize>(t: &T, what: &str) -> Result<Value, String> {
+    serde_json::to_value(t).map_err(|e| format!("cannot encode the {what}: {e}"))
+}
+
+/// A JavaScript subscriber: `(event) => unknown`, called on the JavaScript thread once per event
+/// after the command that wrote it commits. Fire and forget: the command's thread only queues the
+/// call (never blocking, the queue is unbounded); a throw, a rejected promise or any return value
+/// is dropped, so a subscriber can neither break nor delay a command. Weak: it does not keep the
+/// process alive, and events still queued when the process exits are not delivered (the outbox,
+/// `eventsAfter`, has them all).
+pub(crate) struct JsSubscriber(Tsfn);
+
+impl JsSubscriber {
+    /// Wraps `f`; must run on the JavaScript thread.
+    pub(crate) fn new(f: &Callback<'_>) -> napi::Result<Self> {
+        Ok(Self(f.build_threadsafe_function::<Value>().weak::<true>().build()?))
+    }
+}
+
+impl deploygov::Subscriber for JsSubscriber {
+    fn on_event(&self, event: &deploygov::Event) {
+        let Ok(arg) = serde_json::to_value(event) else { return };
+        // `call_with_return_value` rather than `call`: with a result callback, napi-rs takes a
+        // thrown exception off the environment and hands it here instead of raising it as an
+        // uncaught exception. The status is `Closing` when the environment is shutting down;
+        // the event is dropped then.
+        let _status = self.0.call_with_return_value(arg, ThreadsafeFunctionCallMode::NonBlocking, |ret, env| {
+            if let Ok(v) = ret
+                && v.is_promise().unwrap_or(false)
+            {
+                // A rejection nobody handles would end the process (Node's default); handle it.
+                let _ignored = ignore_rejection(&env, &v);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Marks a promise's rejection as handled, dropping it.
+fn ignore_rejection(env: &Env, v: &Unknown<'_>) -> napi::Result<()> {
+    let promise: PromiseRaw<'_, Unknown<'_>> = PromiseRaw::new(env.raw(), v.raw());
+    promise.catch(|_ctx: napi::bindgen_prelude::CallbackContext<Unknown<'_>>| Ok(()))?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! value of the right type whose content does not fit the core's shape is the core's
 //! `invalid_input`.
 
-use napi::bindgen_prelude::{FromNapiValue, Function, Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Function, Object, Uint8ArraySlice, Unknown};
 use napi::{JsValue, ValueType};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -143,6 +143,23 @@ pub(crate) fn shaped<T: DeserializeOwned>(v: Value, what: &str) -> Result<T, Fai
 /// The actor of a command: `{ id, roles }`.
 pub(crate) fn actor(v: Unknown<'_>) -> Result<deploygov::Actor, Failure> {
     object(v, "actor")
+}
+
+/// Bytes given as a `Buffer` or `Uint8Array`, or `null` for none. `undefined` is refused: a key
+/// left out by mistake must not silently mean "no key".
+pub(crate) fn bytes(v: Unknown<'_>, what: &str) -> Result<Option<Vec<u8>>, Failure> {
+    const EXPECTED: &str = "a Buffer, a Uint8Array or null";
+    match v.get_type() {
+        Ok(ValueType::Null) => return Ok(None),
+        Ok(ValueType::Object) if v.is_typedarray().unwrap_or(false) => {}
+        _ => return Err(wrong(what, EXPECTED, &v)),
+    }
+    // SAFETY: `v` is a live value of the current call scope and was just checked to be a typed
+    // array; `Uint8ArraySlice::from_napi_value` checks its element type and refuses any other.
+    // The slice borrows the array's memory only until it is copied, within this call.
+    let slice = unsafe { Uint8ArraySlice::from_napi_value(v.value().env, v.raw()) };
+    let slice = slice.map_err(|_| Failure::Type(format!("`{what}` must be {EXPECTED}, got another typed array")))?;
+    Ok(Some(slice.to_vec()))
 }
 
 /// A callback function.

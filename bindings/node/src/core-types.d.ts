@@ -1,7 +1,7 @@
 /* eslint-disable */
 // index.d.ts of the npm package `deploygov`. Do not edit it: `npx napi build` writes it from
 // src/core-types.d.ts (this header, by hand: the core's serde JSON shapes from
-// core/src/{model,policy,validation,audit}.rs and core/src/engine/{gate,lifecycle}.rs) followed
+// core/src/{model,policy,validation,audit,events,executor}.rs and core/src/engine/{gate,lifecycle}.rs) followed
 // by the declarations napi-rs generates from src/*.rs. Field names are the core's snake_case
 // JSON names; timestamps are ISO-8601 strings; 64-bit counters are numbers (far below 2^53).
 
@@ -374,6 +374,47 @@ export interface AuditVerification {
   entries: number
   head_hash: string
 }
+
+/** What an event says happened: the audit entry's snapshots and reason (secret values redacted). */
+export interface EventPayload {
+  before: JsonValue
+  after: JsonValue
+  reason: string | null
+}
+
+/**
+ * One event of the transactional outbox: every command writes one per audit entry, in the same
+ * transaction. Read them with `eventsAfter`, or receive them with `subscribe`.
+ */
+export interface Event {
+  /** Store-wide position, increasing: the cursor of `eventsAfter`. */
+  seq: number
+  /** Stable unique id (UUIDv7), for de-duplication by consumers. */
+  id: string
+  at: string
+  /**
+   * `project.created`, `environment.created`, `version.registered`, `deployment.requested`,
+   * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
+   * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`, ...
+   */
+  kind: string
+  project_id: string | null
+  /** `deployment`, `environment`, `version` or `project`. */
+  object_type: string
+  object_id: string
+  /** Who caused it. */
+  actor_id: string
+  payload: EventPayload
+  /**
+   * Hex HMAC-SHA256, under the key of `setEventSigningKey`, of the event's JSON with
+   * `signature: null` (members in the order of this interface, no whitespace, `payload` members
+   * sorted by name at every depth); `null` when no key is set.
+   */
+  signature: string | null
+}
+
+/** Receives each event after its command commits; its return value, throws and rejections are ignored. */
+export type Subscriber = (event: Event) => unknown
 
 /** One activation the executor performs. `environment` carries secret values readable. */
 export interface Activation {

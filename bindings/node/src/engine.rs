@@ -11,10 +11,10 @@ use napi_derive::napi;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::callback::{JsCallback, JsExecutor, JsValidator};
+use crate::callback::{JsCallback, JsExecutor, JsSubscriber, JsValidator};
 use crate::clock::ManualClock;
 use crate::convert::{
-    self, actor, array, object, opt_function, opt_i64, opt_object, opt_options, opt_string, opt_u32, property, string, to_json,
+    self, actor, array, bytes, object, opt_function, opt_i64, opt_object, opt_options, opt_string, opt_u32, property, string, to_json,
 };
 use crate::error::{self, Failure};
 use crate::task;
@@ -50,8 +50,8 @@ impl Config {
     }
 
     /// Opens the store: the engine, and a second connection for the synchronous hot-path read
-    /// (a file database only), so that read never waits behind a write transaction, in
-    /// particular not behind one that is waiting for a JavaScript validator.
+    /// (a file database only), so that read never waits behind a write transaction of another
+    /// call in progress.
     fn open(self) -> deploygov::Result<Engine> {
         let inner = Arc::new(match &self.clock {
             Some(clock) => {
@@ -541,8 +541,9 @@ impl Engine {
     }
 
     /// Registers (or replaces) a validator under `name`; it runs on every request and again
-    /// before every execution. A thrown error or rejected promise becomes a `validator_failed`
-    /// error finding. It must not wait for calls on this same engine (they wait for it).
+    /// before every execution, with no store lock held (so it may await calls on this engine;
+    /// when the deployment or its environment changed meanwhile, validation runs again). A thrown
+    /// error or rejected promise becomes a `validator_failed` error finding.
     #[napi(catch_unwind, ts_args_type = "name: string, validator: Validator")]
     pub fn register_validator(&self, env: Env, name: Unknown<'_>, validator: Unknown<'_>) -> Result<()> {
         let out = args(|| {
@@ -560,6 +561,60 @@ impl Engine {
     pub fn unregister_validator(&self, env: Env, name: Unknown<'_>) -> Result<bool> {
         let name = string(name, "name").map_err(|f| error::to_js(&env, f))?;
         Ok(self.inner.unregister_validator(&name))
+    }
+
+    /// Events of the transactional outbox after position `afterSeq` (default 0), of one project
+    /// (`project` null or left out: every project), oldest first, at most `limit` (default 100,
+    /// at most 1000); signed when a key is set. Keep the last `seq` as the cursor; delivery is at
+    /// least once, `id` de-duplicates.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project?: string | null, afterSeq?: number | null, limit?: number | null",
+        ts_return_type = "Promise<Event[]>"
+    )]
+    pub fn events_after<'e>(
+        &self,
+        env: &'e Env,
+        project: Option<Unknown<'e>>,
+        after_seq: Option<Unknown<'e>>,
+        limit: Option<Unknown<'e>>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = args(|| {
+            let after = opt_i64(after_seq, "afterSeq")?.unwrap_or(0);
+            Ok((opt_string(project, "project")?, after, opt_u32(limit, "limit")?))
+        });
+        self.run(env, a, |e, (project, after, limit)| e.events_after(project.as_deref(), after, limit))
+    }
+
+    /// Sets the key events are signed with (HMAC-SHA256 over the event's JSON without its
+    /// signature; `signature` is its hex), or clears it with `null`. A `Buffer` or any
+    /// `Uint8Array`; an empty key is `INVALID_INPUT`.
+    #[napi(catch_unwind, ts_args_type = "key: Uint8Array | null")]
+    pub fn set_event_signing_key(&self, env: Env, key: Unknown<'_>) -> Result<()> {
+        let out = bytes(key, "key").and_then(|key| Ok(self.inner.set_event_signing_key(key.as_deref())?));
+        out.map_err(|f| error::to_js(&env, f))
+    }
+
+    /// Registers (or replaces) a subscriber under `name`: after each command commits, it is
+    /// called on the JavaScript thread with each event the command wrote, in order. The command
+    /// does not wait for it; a throw or a rejected promise is dropped. It does not keep the
+    /// process alive.
+    #[napi(catch_unwind, ts_args_type = "name: string, subscriber: Subscriber")]
+    pub fn subscribe(&self, env: Env, name: Unknown<'_>, subscriber: Unknown<'_>) -> Result<()> {
+        let out = args(|| {
+            let name = string(name, "name")?;
+            let f = convert::function(subscriber, "subscriber")?;
+            let s = JsSubscriber::new(&f).map_err(|e| Failure::Type(format!("cannot use `subscriber`: {}", e.reason)))?;
+            Ok(self.inner.subscribe(&name, Arc::new(s))?)
+        });
+        out.map_err(|f| error::to_js(&env, f))
+    }
+
+    /// Removes a subscriber; returns whether it existed.
+    #[napi(catch_unwind, ts_args_type = "name: string")]
+    pub fn unsubscribe(&self, env: Env, name: Unknown<'_>) -> Result<bool> {
+        let name = string(name, "name").map_err(|f| error::to_js(&env, f))?;
+        Ok(self.inner.unsubscribe(&name))
     }
 }
 

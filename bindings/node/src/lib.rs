@@ -6,7 +6,8 @@
 //!
 //! - [`engine`]: the `Engine` class, one method per public core operation.
 //! - [`clock`]: `ManualClock`, for tests and scenario runs.
-//! - [`callback`]: JavaScript executors and validators, called from the core's worker thread.
+//! - [`callback`]: JavaScript executors, validators and subscribers, called from the core's worker
+//!   thread.
 //! - [`convert`]: arguments in, results out. [`task`]: promises over worker threads.
 //! - [`error`]: every JavaScript error, built in one place.
 

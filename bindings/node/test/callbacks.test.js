@@ -155,16 +155,50 @@ for (const [name, validator, message] of validatorFailures) {
   })
 }
 
-test('validator: one that waits for the same engine times out instead of deadlocking', async () => {
-  const { e } = await engine({ callback_timeout_ms: 300 })
+test('validator: one that awaits the same engine works (validators run with no store lock held)', async () => {
+  const { e } = await engine()
   await register(e, 'prompt_version', 'p', '1.0.0')
-  e.registerValidator('reentrant', async () => {
-    await e.listEnvironments(P) // waits for the store the request holds
+  const seen = []
+  e.registerValidator('reentrant', async (ctx) => {
+    // This waited for the store the request held, until the callback timeout, while validators
+    // ran inside the write transaction.
+    const live = await e.activeState(P, ctx.environment.name)
+    const envs = await e.listEnvironments(P)
+    seen.push([ctx.phase, ctx.deployment.requested_by, live.length, envs.length])
+    return [{ code: 'looked', severity: 'warning', message: `${live.length} live` }]
+  })
+  const started = Date.now()
+  const d = await e.requestDeployment(P, request('development', [item('prompt_version', 'p', '1.0.0')]), dave)
+  assert.deepEqual(d.warnings.map((w) => w.code), ['looked'])
+  const done = await e.execute(P, d.id, dave)
+  assert.equal(done.status, 'deployed')
+  assert.deepEqual(seen, [['request', 'dave', 0, 3], ['execute', 'dave', 0, 3]])
+  assert.ok(Date.now() - started < 10_000, 'no callback timeout was needed')
+})
+
+test('validator: a change it makes meanwhile is caught, and validation runs again', async () => {
+  const { e } = await engine()
+  await register(e, 'prompt_version', 'p', '1.0.0')
+  let calls = 0
+  e.registerValidator('mutator', async () => {
+    calls += 1
+    // The first run changes the environment under validation: its findings are for content
+    // that no longer exists, so the core validates again before it writes.
+    if (calls === 1) await e.setVariables(P, 'development', [{ key: 'MODE', value: 'strict' }], admin('root'))
     return []
   })
+  const d = await e.requestDeployment(P, request('development', [item('prompt_version', 'p', '1.0.0')]), dave)
+  assert.equal(calls, 2)
+  assert.deepEqual(d.config_snapshot, [{ key: 'MODE', value: 'strict', secret: false }])
+})
+
+test('validator: a promise that never settles still ends at the callback timeout (the safety net)', async () => {
+  const { e } = await engine({ callback_timeout_ms: 200 })
+  await register(e, 'prompt_version', 'p', '1.0.0')
+  e.registerValidator('stuck', () => new Promise(() => {}))
   const err = await rejects(e.requestDeployment(P, request('development', [item('prompt_version', 'p', '1.0.0')]), dave), 'VALIDATION_FAILED')
-  assert.match(err.findings.errors[0].message, /did not settle within 300 ms/)
-  e.unregisterValidator('reentrant')
+  assert.deepEqual(err.findings.errors.map((f) => [f.code, f.message]), [['validator_failed', 'validator `stuck` failed: the validator did not settle within 200 ms']])
+  e.unregisterValidator('stuck')
   assert.equal((await e.listEnvironments(P)).length, 3)
 })
 

@@ -93,6 +93,75 @@ test('content that does not fit the core is the core invalid_input: unknown enum
   throws(() => e.registerValidator('', () => []), 'INVALID_INPUT')
 })
 
+test('a misspelled member of an input object is INVALID_INPUT naming it (the core refuses unknown fields)', async () => {
+  const { e } = await engine()
+  await register(e, 'prompt_version', 'p', '1.0.0')
+  const ok = request('development', [item('prompt_version', 'p', '1.0.0')])
+  const cases = [
+    [() => e.requestDeployment(P, { ...ok, enviroment: 'x' }, root), 'invalid `request`: unknown field `enviroment`'],
+    [() => e.requestDeployment(P, { ...ok, items: [item('prompt_version', 'p', '1.0.0', { risk_level: 'low' })] }, root), 'unknown field `risk_level`'],
+    [() => e.createEnvironment(P, { name: 'qa', urls: 'https://qa' }, root), 'invalid `spec`: unknown field `urls`'],
+    [() => e.createEnvironment(P, { name: 'qa', policy: { four_eye: false } }, root), 'unknown field `four_eye`'],
+    [() => e.setPolicy(P, 'qa', { rollback: { roles: [], required: true } }, root), 'invalid `policy`: unknown field `required`'],
+    [() => e.setVariables(P, 'development', [{ key: 'A', value: 'b', secrett: true }], root), 'invalid `variables`: unknown field `secrett`'],
+    [() => e.approve(P, 'x', root, { coment: 'lgtm' }), 'invalid `options`: unknown field `coment`'],
+    [() => e.execute(P, 'x', root, { break_glass: 'outage' }), 'invalid `options`: unknown field `break_glass`'],
+    [() => e.rollback(P, 'x', root, { reason: 'r', targett: 'y' }), 'invalid `options`: unknown field `targett`'],
+    [() => e.listDeployments(P, { statuss: 'pending' }), 'invalid `filter`: unknown field `statuss`'],
+    [() => e.createProject('p2', 'acme', 'x', { id: 'root', role: ['admin'] }), 'invalid `actor`: unknown field `role`'],
+  ]
+  for (const [call, message] of cases) {
+    const err = await rejects(call(), 'INVALID_INPUT')
+    assert.ok(!(err instanceof TypeError), 'content the core refuses is not a type error')
+    assert.ok(err.message.includes(message), `${err.message} should contain ${message}`)
+  }
+  // Members set to undefined are absent, not unknown.
+  const d = await e.requestDeployment(P, { ...ok, idempotency_key: undefined, description: undefined }, root)
+  assert.equal(d.description, null)
+  // The exception: a catalog entry keeps tolerating members it does not know (they are dropped).
+  const v = await register(e, 'prompt_version', 'p', '2.0.0', { checksum: 'abc' })
+  assert.equal(v.version_tag, '2.0.0')
+  assert.equal('checksum' in v, false)
+  assert.equal((await e.listEnvironments(P)).length, 3, 'nothing was created by the refused calls')
+})
+
+test('events: wrong argument types are TypeErrors, out-of-range content is the core INVALID_INPUT', async () => {
+  const { e } = await engine()
+  for (const [call, message] of [
+    [() => e.eventsAfter(5), '`project` must be a string, got number'],
+    [() => e.eventsAfter(P, '3'), '`afterSeq` must be a number, got string'],
+    [() => e.eventsAfter(P, 1.5), '`afterSeq` must be an integer'],
+    [() => e.eventsAfter(P, 0, -1), '`limit` must be an integer between 0 and 4294967295, got -1'],
+  ]) {
+    const err = await rejects(call(), 'INVALID_INPUT', TypeError)
+    assert.ok(err.message.includes(message), `${err.message} should contain ${message}`)
+  }
+  for (const [call, message] of [
+    [() => e.eventsAfter(P, 0, 0), 'limit must be between 1 and 1000, got `0`'],
+    [() => e.eventsAfter(null, 0, 1001), 'limit must be between 1 and 1000, got `1001`'],
+    [() => e.eventsAfter(P, -1), 'after_seq must not be negative, got `-1`'],
+  ]) {
+    const err = await rejects(call(), 'INVALID_INPUT')
+    assert.ok(!(err instanceof TypeError))
+    assert.ok(err.message.includes(message), `${err.message} should contain ${message}`)
+  }
+  for (const key of [undefined, 'secret', 42, {}, [1, 2], new Uint16Array([1]), new ArrayBuffer(4)]) {
+    const err = throws(() => e.setEventSigningKey(key), 'INVALID_INPUT', TypeError)
+    assert.match(err.message, /^`key` must be a Buffer, a Uint8Array or null, got /)
+  }
+  const empty = throws(() => e.setEventSigningKey(Buffer.alloc(0)), 'INVALID_INPUT')
+  assert.ok(!(empty instanceof TypeError), 'an empty key is refused by the core')
+  assert.equal(empty.message, 'the signing key must not be empty')
+  throws(() => e.setEventSigningKey(new Uint8Array(0)), 'INVALID_INPUT')
+  throws(() => e.subscribe('s', 'not a function'), 'INVALID_INPUT', TypeError)
+  throws(() => e.subscribe(1, () => {}), 'INVALID_INPUT', TypeError)
+  throws(() => e.subscribe('s'), 'INVALID_INPUT', TypeError)
+  const name = throws(() => e.subscribe('', () => {}), 'INVALID_INPUT')
+  assert.ok(!(name instanceof TypeError), 'an empty name is refused by the core')
+  throws(() => e.unsubscribe(), 'INVALID_INPUT', TypeError)
+  assert.equal(e.unsubscribe('never-subscribed'), false)
+})
+
 test('missing ids are NOT_FOUND, in every scope', async () => {
   const { e } = await engine()
   await rejects(e.getProject('nope'), 'NOT_FOUND')

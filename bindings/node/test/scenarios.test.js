@@ -18,7 +18,7 @@ const DIR = process.env.DEPLOYGOV_SCENARIO_DIR || path.join(__dirname, '..', '..
 const MIN_SCENARIOS = 14
 const DEFAULT_CLOCK = '2026-01-15T09:00:00Z'
 const SIMULATED_FAILURE = 'simulated failure'
-const NO_ACTOR = ['get_deployment', 'list_deployments', 'active_state', 'active_version', 'entity_history', 'compare_environments', 'audit_log', 'verify_audit', 'advance_clock']
+const NO_ACTOR = ['get_deployment', 'list_deployments', 'active_state', 'active_version', 'entity_history', 'compare_environments', 'audit_log', 'verify_audit', 'events_after', 'advance_clock']
 const DEP = ['project', 'deployment_id']
 const EXPECT_KEYS = ['error', 'status', 'items', 'active', 'findings', 'allowed', 'count', 'fields']
 const CORE_CODES = ['not_found', 'invalid_transition', 'forbidden', 'self_approval', 'policy_violation', 'validation_failed', 'conflict', 'invalid_input', 'storage', 'audit_corrupt']
@@ -349,6 +349,13 @@ class Run {
         const after = a.has('after_seq') ? integer(a.get('after_seq'), 'after_seq', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) : 0
         const limit = a.has('limit') ? integer(a.get('limit'), 'limit', 0, 2 ** 32 - 1) : null
         return e.auditLog(a.project(), a.optStr('object_id'), after, limit)
+      }
+      case 'events_after': {
+        // The step's project only (the Rust runner passes `Some(project)`), never every project.
+        a.allow(['project', 'after_seq', 'limit'])
+        const after = a.has('after_seq') ? integer(a.get('after_seq'), 'after_seq', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) : 0
+        const limit = a.has('limit') ? integer(a.get('limit'), 'limit', 0, 2 ** 32 - 1) : null
+        return e.eventsAfter(a.project(), after, limit)
       }
       case 'verify_audit':
         a.allow([])

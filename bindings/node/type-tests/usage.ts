@@ -12,9 +12,11 @@ import {
   type DeploymentRequest,
   type DryRun,
   type Environment,
+  type Event,
   type Executor,
   type Finding,
   type Page,
+  type Subscriber,
   type ValidationContext,
   type Validator,
 } from 'deploygov'
@@ -84,6 +86,27 @@ export async function usage(): Promise<void> {
   engine.registerValidator('sync', () => undefined)
   const existed: boolean = engine.unregisterValidator('size')
 
+  const events: Event[] = await engine.eventsAfter('shop', 0, 100)
+  const cursor: number = events.at(-1)?.seq ?? 0
+  await engine.eventsAfter(null, cursor)
+  await engine.eventsAfter()
+  engine.setEventSigningKey(Buffer.from('s3cret'))
+  engine.setEventSigningKey(new TextEncoder().encode('s3cret'))
+  engine.setEventSigningKey(null)
+  const publish: Subscriber = async (event: Event) => {
+    const kind: string = event.kind
+    const signature: string | null = event.signature
+    const before = event.payload.before
+    void [kind, signature, before]
+  }
+  engine.subscribe('publisher', publish)
+  engine.subscribe('log', (event) => console.log(event.seq, event.object_id))
+  const subscribed: boolean = engine.unsubscribe('log')
+  // @ts-expect-error a key is bytes, not a string
+  engine.setEventSigningKey('s3cret')
+  // @ts-expect-error `undefined` does not clear the key; `null` does
+  engine.setEventSigningKey(undefined)
+
   try {
     await engine.approve('shop', d.id, alice)
   } catch (e) {
@@ -93,5 +116,5 @@ export async function usage(): Promise<void> {
       void codes
     }
   }
-  void [now, opened, created, status, allowed, next, live, one, hot, audit, verified, existed]
+  void [now, opened, created, status, allowed, next, live, one, hot, audit, verified, existed, subscribed]
 }
