@@ -389,6 +389,9 @@ pub struct Deployment {
     pub warnings: Vec<Finding>,
     /// Position in the activation history when it went live (what a rollback to it restores).
     pub activation_seq: Option<i64>,
+    /// While `deploying`: when the execution's lease on the environment expires.
+    #[serde(default)]
+    pub lease_expires_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency revision, bumped by every change.
     pub revision: i64,
     /// Idempotency key given at request.
@@ -435,6 +438,7 @@ impl Deployment {
             content_hash,
             warnings: vec![],
             activation_seq: None,
+            lease_expires_at: None,
             revision: 1,
             idempotency_key: None,
         }
@@ -494,6 +498,36 @@ pub struct HistoryEntry {
     pub deployment_id: String,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// What was live for one entity at a past instant, and who put it there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveEntry {
+    /// Entity type.
+    pub entity_type: String,
+    /// Entity id.
+    pub entity_id: String,
+    /// Live version.
+    pub version_tag: String,
+    /// Since when.
+    pub since: DateTime<Utc>,
+    /// Deployment that made it live.
+    pub deployment_id: String,
+    /// Who requested that deployment.
+    pub requested_by: String,
+    /// Who approved it (empty for automatic approval).
+    pub approved_by: Vec<String>,
+    /// Who executed it.
+    pub executed_by: Option<String>,
+}
+
+/// What one [`crate::Engine::sweep`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepReport {
+    /// Deployments whose execution lease expired: now `failed`, their environment free.
+    pub leases_expired: Vec<String>,
+    /// Approved deployments whose approvals expired: back to `pending`.
+    pub approvals_expired: Vec<String>,
 }
 
 /// One entity whose live version differs between two environments.

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{AUTO_APPROVER, Actor, Approval, Deployment, DeploymentKind, RiskLevel};
 
+/// Default lease of an execution: one hour.
+pub const DEFAULT_LEASE_TTL_SECONDS: i64 = 3600;
+
 /// Roles that administer projects and environments (create environments, set policies).
 pub const ADMIN_ROLES: [&str; 2] = ["admin", "tenant_admin"];
 
@@ -68,6 +71,11 @@ pub struct Policy {
     pub break_glass_roles: Vec<String>,
     /// Rollback governance.
     pub rollback: RollbackPolicy,
+    /// How long an execution may hold the environment before [`crate::Engine::sweep`] fails it.
+    pub lease_ttl_seconds: i64,
+    /// Environments where the same versions must have gone live (and not been rolled back)
+    /// before they may be deployed here (finding `promotion_required`).
+    pub requires_success_in: Vec<String>,
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -94,6 +102,8 @@ impl Policy {
             approval_ttl_seconds: None,
             break_glass_roles: strings(&ADMIN_ROLES),
             rollback: RollbackPolicy { requires_approval: false, roles: vec![] },
+            lease_ttl_seconds: DEFAULT_LEASE_TTL_SECONDS,
+            requires_success_in: vec![],
         }
     }
 
@@ -146,6 +156,12 @@ impl Policy {
             if rule.required_approvals > 100 {
                 return Err(Error::invalid_input(format!("approval rule `{}` requires more than 100 approvals", rule.name)));
             }
+        }
+        if self.lease_ttl_seconds <= 0 {
+            return Err(Error::invalid_input(format!("lease_ttl_seconds must be positive, got `{}`", self.lease_ttl_seconds)));
+        }
+        for env in &self.requires_success_in {
+            crate::model::check_id("required environment", env)?;
         }
         if let Some(ttl) = self.approval_ttl_seconds
             && ttl <= 0

@@ -335,7 +335,12 @@ fn step(e: &Engine, clock: &ManualClock, m: &mut Model, before: &Snap, c: &Cmd) 
             // Met rules execute without break-glass, even from `pending` (policy loosened since).
             let approved = dry.approvals.satisfied();
             let roles = if prior.kind == DeploymentKind::Rollback { &policy.rollback.roles } else { &policy.execute_roles };
-            let may = matches!(prior.status, Pending | Approved) && a.has_any_role(roles);
+            // `outdated`: a deployment may not overwrite what a later-requested one made live.
+            let outdated = prior.kind != DeploymentKind::Rollback
+                && prior.items.iter().any(|i| {
+                    m.active[env].get(&(i.entity_type.clone(), i.entity_id.clone())).is_some_and(|(_, by)| by.as_str() > id.as_str())
+                });
+            let may = matches!(prior.status, Pending | Approved) && a.has_any_role(roles) && !outdated;
             let expect = may && (approved || (*break_glass && a.has_any_role(&policy.break_glass_roles)));
             assert_eq!(dry.allowed, may && approved, "dry run {dry:?}");
             let x = TestExecutor::new(e, *fail);

@@ -33,6 +33,9 @@ const NO_ACTOR: &[&str] = &[
     "audit_log",
     "verify_audit",
     "events_after",
+    "sweep",
+    "active_state_at",
+    "deployments_live_at",
     "advance_clock",
 ];
 /// The arguments every deployment op takes.
@@ -253,6 +256,26 @@ impl Run {
             "check" => {
                 with(&["action"], DEP)?;
                 out(e.check(&a.project()?, &a.str("deployment_id")?, who()?, a.get::<Action>("action")?))
+            }
+            "promote" => {
+                with(&["to_environment"], DEP)?;
+                out(e.promote(&a.project()?, &a.str("deployment_id")?, &a.str("to_environment")?, who()?))
+            }
+            "release_lease" => {
+                with(&["reason"], DEP)?;
+                out(e.release_lease(&a.project()?, &a.str("deployment_id")?, who()?, &a.str("reason")?))
+            }
+            "sweep" => {
+                a.allow(&[])?;
+                out(e.sweep())
+            }
+            "active_state_at" => {
+                a.allow(&["project", "environment", "at"])?;
+                out(e.active_state_at(&a.project()?, &a.str("environment")?, a.get("at")?))
+            }
+            "deployments_live_at" => {
+                a.allow(&["project", "environment", "at"])?;
+                out(e.deployments_live_at(&a.project()?, &a.str("environment")?, a.get("at")?))
             }
             "get_deployment" => {
                 a.allow(DEP)?;

@@ -124,6 +124,7 @@ impl Engine {
             }
             d.warnings = report.warnings;
             d.started_at = Some(now);
+            d.lease_expires_at = Some(now + chrono::Duration::seconds(s.env.policy.lease_ttl_seconds));
             d.executed_by = Some(actor.id.clone());
             d.config_snapshot = redact(&s.env.variables);
             d.content_hash = s.hash.clone();
@@ -155,6 +156,7 @@ impl Engine {
             d.items = started.items.clone();
             let before = deployment_audit(&d);
             d.finished_at = Some(now);
+            d.lease_expires_at = None;
             let project = d.project_id.clone();
             match &outcome {
                 Outcome::Success => {

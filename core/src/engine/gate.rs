@@ -106,6 +106,8 @@ impl Engine {
         let mut report = ValidationReport::default();
         if d.kind != DeploymentKind::Rollback {
             validation::builtin(tx, env, &specs(d), &mut report)?;
+            promotion_findings(tx, env, d, &mut report)?;
+            outdated_findings(tx, d, &mut report)?;
         }
         report.errors.extend(custom.errors.iter().cloned());
         report.warnings.extend(custom.warnings.iter().cloned());
@@ -374,6 +376,77 @@ impl Engine {
             })
         })
     }
+}
+
+/// `promotion_required`: each version must have gone live, and not been rolled back since, in
+/// every environment the policy's `requires_success_in` names.
+fn promotion_findings(tx: &dyn StoreTx, env: &Environment, d: &Deployment, report: &mut ValidationReport) -> Result<()> {
+    for required in &env.policy.requires_success_in {
+        for (i, item) in d.items.iter().enumerate() {
+            let Some(tag) = &item.version_tag else { continue };
+            if !went_live_in(tx, d, required, &item.entity_type, &item.entity_id, tag)? {
+                report.push(Finding::error(
+                    "promotion_required",
+                    format!(
+                        "version `{tag}` of `{}` `{}` has not gone live in `{required}` (or was rolled back there), which `{}` requires",
+                        item.entity_type, item.entity_id, env.name
+                    ),
+                    Some(i),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a deployment in `environment` made `tag` live and is not failed or rolled back.
+fn went_live_in(tx: &dyn StoreTx, d: &Deployment, environment: &str, entity_type: &str, entity_id: &str, tag: &str) -> Result<bool> {
+    for status in [DeploymentStatus::Deployed, DeploymentStatus::Superseded] {
+        let mut filter = crate::model::DeploymentFilter {
+            environment: Some(environment.to_owned()),
+            status: Some(status),
+            entity_type: Some(entity_type.to_owned()),
+            entity_id: Some(entity_id.to_owned()),
+            ..Default::default()
+        };
+        loop {
+            let page = tx.list_deployments(&d.project_id, &filter, 200)?;
+            let Some(last) = page.last() else { break };
+            filter.cursor = Some(last.id.clone());
+            let hit = page.iter().any(|o| {
+                o.items.iter().any(|i| {
+                    i.entity_type == entity_type
+                        && i.entity_id == entity_id
+                        && i.version_tag.as_deref() == Some(tag)
+                        && i.status == ItemStatus::Deployed
+                })
+            });
+            if hit {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// `outdated`: a deployment may not overwrite an entity that a deployment requested after it
+/// made live (ids are time-ordered); only an explicit rollback may go back.
+fn outdated_findings(tx: &dyn StoreTx, d: &Deployment, report: &mut ValidationReport) -> Result<()> {
+    for (i, item) in d.items.iter().enumerate() {
+        if let Some(live) = tx.active(&d.project_id, &d.environment, &item.entity_type, &item.entity_id)?
+            && live.deployment_id > d.id
+        {
+            report.push(Finding::error(
+                "outdated",
+                format!(
+                    "`{}` `{}` is live at `{}` from `{}`, which was requested after this deployment; roll back instead",
+                    item.entity_type, item.entity_id, live.version_tag, live.deployment_id
+                ),
+                Some(i),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What custom validators saw: the environment's revision and the deployment's content and

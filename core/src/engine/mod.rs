@@ -4,6 +4,7 @@
 mod admin;
 mod execute;
 mod gate;
+mod governance;
 mod lifecycle;
 mod query;
 

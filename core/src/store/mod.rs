@@ -10,7 +10,9 @@ pub use sqlite::SqliteStore;
 use crate::audit::AuditEntry;
 use crate::error::Result;
 use crate::events::Event;
-use crate::model::{ActiveEntry, Deployment, DeploymentFilter, Environment, HistoryEntry, Project, Version};
+use chrono::{DateTime, Utc};
+
+use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
 /// A storage backend.
 pub trait Store: Send + Sync {
@@ -92,4 +94,10 @@ pub trait StoreTx {
     fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>>;
     /// The sequence number of the last event (0 when there is none).
     fn last_event_seq(&self) -> Result<i64>;
+
+    /// For each entity of an environment, its last change at or before `at`, when that change
+    /// set a version (point-in-time active state).
+    fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>>;
+    /// Deployments of every project in `status` with an id after `after_id`, in id order.
+    fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>>;
 }

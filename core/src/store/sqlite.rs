@@ -12,13 +12,17 @@ use super::{Store, StoreTx};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::model::{ActiveEntry, Deployment, DeploymentFilter, Environment, HistoryEntry, Project, Version};
+use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
 /// How long a writer waits for another writer (another thread or process) before `conflict`.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("schema.sql")), M::up(include_str!("schema_2_events.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("schema.sql")),
+        M::up(include_str!("schema_2_events.sql")),
+        M::up(include_str!("schema_3_time.sql")),
+    ])
 }
 
 /// Brings the schema to the latest version. Each migration runs in its own transaction, but
@@ -556,5 +560,24 @@ impl StoreTx for SqliteTx<'_> {
     fn last_event_seq(&self) -> Result<i64> {
         let mut st = self.0.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?;
         Ok(st.query_row([], |r| r.get(0))?)
+    }
+
+    fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>> {
+        let sql = format!(
+            "SELECT {HISTORY_COLS} FROM activation_history WHERE seq IN (
+                SELECT MAX(seq) FROM activation_history
+                WHERE project_id = ?1 AND environment = ?2 AND at <= ?3 GROUP BY entity_type, entity_id
+             ) AND version_tag IS NOT NULL ORDER BY entity_type, entity_id"
+        );
+        let mut st = self.0.prepare_cached(&sql)?;
+        let rows = st.query_map(params![project, environment, micros(at)], history_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>> {
+        docs(self.strings(
+            "SELECT doc FROM deployments WHERE status = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            &[&status.as_str(), &after_id, &limit],
+        )?)
     }
 }
