@@ -87,6 +87,10 @@ class DeployIn(Body):
     break_glass_reason: Optional[str] = Field(default=None, alias="breakGlassReason")
 
 
+class PromoteIn(Body):
+    environment_id: str = Field(alias="environmentId")
+
+
 class RollbackIn(Body):
     rollback_to_deployment_id: Optional[str] = Field(default=None, alias="rollbackToDeploymentId")
     reason: Optional[str] = None
@@ -210,6 +214,17 @@ def create_app(engine: Engine, executor: Optional[deploygov.ExecutorLike] = None
         reason = (body.reason if body else None) or f"rollback requested through the API by {actor.id}"
         executor = request.app.state.executor
         return engine.rollback(project_id, deployment_id, actor, executor, reason=reason, target=target).to_dict()
+
+    @app.post("/api/projects/{project_id}/deployments/{deployment_id}/promote", status_code=201)
+    def promote(
+        project_id: str,
+        deployment_id: str,
+        body: PromoteIn,
+        actor: Actor = Depends(current_actor),
+        engine: Engine = Depends(engine_of),
+    ) -> dict[str, Any]:
+        # A new `promotion` deployment of the same versions, under the target's own policy.
+        return engine.promote(project_id, deployment_id, body.environment_id, actor).to_dict()
 
     @app.get("/api/projects/{project_id}/environments/{environment}/active")
     def active(project_id: str, environment: str, engine: Engine = Depends(engine_of)) -> list[dict[str, Any]]:

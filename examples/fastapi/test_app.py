@@ -1,6 +1,6 @@
 """The JAPM API example, tested for real: FastAPI's TestClient against the app on a SQLite file.
 The whole JAPM workflow (including a refused self-approval and the event outbox), error statuses
-with codes and findings, an executor failure, and concurrent requests on the shared Engine."""
+with codes and findings, promotion, an executor failure, and concurrent requests on the shared Engine."""
 
 from __future__ import annotations
 
@@ -199,6 +199,38 @@ def test_error_statuses_and_bodies(client: TestClient) -> None:
     assert r.status_code == 404 and "no earlier deployment" in r.json()["error"]["message"]
     r = client.get(f"{BASE}/environments/nowhere/active")
     assert r.status_code == 404
+
+
+def test_promotion(client: TestClient, live: LiveVersions) -> None:
+    staged = create(client, DAVE, "staging", item("chatbot-main-prompt", "2.1.0"), name="chatbot-2.1").json()
+    url = f"{BASE}/deployments/{staged['id']}"
+    r = client.post(f"{url}/promote", headers=ALICE, json={"environmentId": "production"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"  # not live yet
+    assert client.put(f"{url}/approve", headers=BOB).json()["status"] == "approved"
+    assert client.post(f"{url}/deploy", headers=DAVE).json()["status"] == "deployed"
+    r = client.post(f"{url}/promote", headers=DAVE, json={"environmentId": "production"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"  # production's request roles
+    r = client.post(f"{url}/promote", headers=ALICE, json={"environmentId": "staging"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input"
+    assert client.post(f"{url}/promote", headers=ALICE, json={"environmentId": "nowhere"}).status_code == 404
+    assert client.post(f"{url}/promote", headers=ALICE, json={}).status_code == 422  # FastAPI's body validation
+
+    r = client.post(f"{url}/promote", headers=ALICE, json={"environmentId": "production"})
+    assert r.status_code == 201, r.text
+    promoted = r.json()
+    assert (promoted["kind"], promoted["status"], promoted["promoted_from"], promoted["environment"]) == (
+        "promotion",
+        "pending",
+        staged["id"],
+        "production",
+    )
+    assert [(i["entity_id"], i["version_tag"]) for i in promoted["items"]] == [("chatbot-main-prompt", "2.1.0")]
+    purl = f"{BASE}/deployments/{promoted['id']}"
+    assert client.put(f"{purl}/approve", headers=ALICE).json()["error"]["code"] == "self_approval"
+    for approver in (BOB, CAROL):
+        assert client.put(f"{purl}/approve", headers=approver).status_code == 200
+    assert client.post(f"{purl}/deploy", headers=BOB).json()["status"] == "deployed"
+    assert live.live[("production", "prompt_version", "chatbot-main-prompt")] == "2.1.0"
 
 
 def test_executor_failure_is_a_failed_deployment(db: Path) -> None:

@@ -303,6 +303,34 @@ impl NativeEngine {
         self.run(py, move |e| e.check(&project, &deployment_id, &actor, action))
     }
 
+    fn promote<'py>(
+        &self,
+        py: Python<'py>,
+        project: String,
+        deployment_id: String,
+        to_environment: String,
+        actor: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let actor = self::actor(actor)?;
+        self.run(py, move |e| e.promote(&project, &deployment_id, &to_environment, &actor))
+    }
+
+    fn sweep<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |e| e.sweep())
+    }
+
+    fn release_lease<'py>(
+        &self,
+        py: Python<'py>,
+        project: String,
+        deployment_id: String,
+        actor: &Bound<'py, PyAny>,
+        reason: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let actor = self::actor(actor)?;
+        self.run(py, move |e| e.release_lease(&project, &deployment_id, &actor, &reason))
+    }
+
     fn get_project<'py>(&self, py: Python<'py>, project: String) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, move |e| e.get_project(&project))
     }
@@ -341,6 +369,18 @@ impl NativeEngine {
         entity_id: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, move |e| e.active_version(&project, &environment, &entity_type, &entity_id))
+    }
+
+    /// `at` is RFC 3339 (the typed surface formats an aware `datetime`).
+    fn active_state_at<'py>(&self, py: Python<'py>, project: String, environment: String, at: &str) -> PyResult<Bound<'py, PyAny>> {
+        let at = parse_time(at)?;
+        self.run(py, move |e| e.active_state_at(&project, &environment, at))
+    }
+
+    /// `at` is RFC 3339 (the typed surface formats an aware `datetime`).
+    fn deployments_live_at<'py>(&self, py: Python<'py>, project: String, environment: String, at: &str) -> PyResult<Bound<'py, PyAny>> {
+        let at = parse_time(at)?;
+        self.run(py, move |e| e.deployments_live_at(&project, &environment, at))
     }
 
     #[pyo3(signature = (project, entity_type, entity_id, limit=None))]

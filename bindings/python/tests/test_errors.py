@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -150,6 +150,14 @@ def test_storage_and_audit_corrupt(tmp_path: Path) -> None:
         lambda e: e.list_deployments(P, requested_after="2026-01-01"),
         lambda e: e.entity_history(P, "t", "i", limit="5"),
         lambda e: e.register_validator("v", 42),
+        lambda e: e.promote(P, "id", None, ROOT),
+        lambda e: e.promote(P, "id", "production", None),
+        lambda e: e.release_lease(P, "id", ROOT, None),
+        lambda e: e.release_lease(P, "id", "root", "why"),
+        lambda e: e.active_state_at(P, "staging", "2026-01-15T09:00:00Z"),
+        lambda e: e.active_state_at(P, "staging", None),
+        lambda e: e.deployments_live_at(P, "staging", 1768467600),
+        lambda e: e.sweep(P),
         lambda e: Engine.open(42),
         lambda e: Engine.open("x.db", clock="now"),
     ],
@@ -165,6 +173,8 @@ def test_wrong_python_types_are_type_errors(engine: Engine, call: Callable[[Engi
         lambda e: e.entity_history(P, "t", "i", limit=-1),
         lambda e: e.audit_log(P, limit=2**40),
         lambda e: e.list_deployments(P, requested_after=datetime(2026, 1, 1)),  # naive
+        lambda e: e.active_state_at(P, "staging", datetime(2026, 1, 1)),  # naive
+        lambda e: e.deployments_live_at(P, "staging", datetime(2026, 1, 1)),  # naive
         lambda e: e.register_version(P, {"entity_type": "t", "entity_id": "i", "version_tag": "1", "metadata": float("nan")}, ROOT),
         lambda e: e.register_version(P, {"entity_type": "t", "entity_id": "i", "version_tag": "1", "metadata": 2**70}, ROOT),
     ],
@@ -198,6 +208,11 @@ def test_out_of_range_values_are_value_errors(engine: Engine, call: Callable[[En
         lambda e: e.create_project("a\nb", "t", "X", ROOT),  # control character
         lambda e: e.register_validator("", lambda ctx: None),
         lambda e: e.set_policy(P, "staging", {"approval_ttl_seconds": 0}, ROOT),
+        lambda e: e.set_policy(P, "staging", {"lease_ttl_seconds": -1}, ROOT),
+        lambda e: e.set_policy(P, "staging", {"requires_success_in": [""]}, ROOT),
+        lambda e: e.promote(P, "id", "", ROOT),  # empty environment name
+        lambda e: e.promote(P, "id", "production", {"id": ""}),  # empty actor id
+        lambda e: e.release_lease(P, "id", ROOT, " \n "),  # blank reason
         lambda e: e.subscribe("", lambda event: None),
         lambda e: e.set_event_signing_key(b""),
         lambda e: e.events_after(P, limit=0),
@@ -221,6 +236,7 @@ REQUEST = {"environment": "staging", "name": "n", "items": [ITEM]}
         (lambda e: e.request_deployment(P, request("staging"), {"id": "dave", "role": ["developer"]}), "role"),
         (lambda e: e.set_policy(P, "staging", {"four_eye": False}, ROOT), "four_eye"),
         (lambda e: e.set_policy(P, "staging", {"rollback": {"roles": [], "requires_aproval": True}}, ROOT), "requires_aproval"),
+        (lambda e: e.set_policy(P, "staging", {"lease_ttl": 60}, ROOT), "lease_ttl"),
         (lambda e: e.create_environment(P, {"name": "qa", "postion": 1}, ROOT), "postion"),
         (lambda e: e.set_variables(P, "staging", [{"key": "K", "value": "v", "secrets": True}], ROOT), "secrets"),
         (lambda e: e._native.list_deployments(P, {"enviroment": "x"}), "enviroment"),
@@ -261,6 +277,11 @@ def test_unknown_enum_message_lists_the_choices(engine: Engine) -> None:
         lambda e: e.list_versions("nope", "t", "i"),
         lambda e: e.pending_approvals("nope", ROOT),
         lambda e: e.audit_log("nope"),
+        lambda e: e.promote(P, "missing", "production", ROOT),
+        lambda e: e.promote("nope", "missing", "production", ROOT),
+        lambda e: e.release_lease(P, "missing", ROOT, "host crashed"),
+        lambda e: e.active_state_at(P, "nope", datetime(2026, 1, 15, tzinfo=timezone.utc)),
+        lambda e: e.deployments_live_at("nope", "staging", datetime(2026, 1, 15, tzinfo=timezone.utc)),
     ],
 )
 def test_missing_ids_are_not_found(engine: Engine, call: Callable[[Engine], Any]) -> None:
@@ -274,6 +295,12 @@ def test_unregister_unknown_validator_is_false(engine: Engine) -> None:
 
 def test_closed_engine_raises_value_error_everywhere(engine: Engine) -> None:
     engine.close()
-    for call in (lambda: engine.get_project(P), lambda: engine.verify_audit(), lambda: engine.unregister_validator("x")):
+    for call in (
+        lambda: engine.get_project(P),
+        lambda: engine.verify_audit(),
+        lambda: engine.unregister_validator("x"),
+        lambda: engine.sweep(),
+        lambda: engine.promote(P, "id", "production", ROOT),
+    ):
         with pytest.raises(ValueError, match="the engine is closed"):
             call()

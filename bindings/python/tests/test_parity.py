@@ -87,6 +87,10 @@ def test_records_read_and_write_exactly_the_core_json(engine: Engine) -> None:
     exact(deploygov.Decision, native.get_deployment(P, rejected.id)["rejection"])
     exact(deploygov.Finding, native.get_deployment(P, warned.id)["warnings"][0])
     exact(deploygov.ActiveEntry, native.active_state(P, "production")[0])
+    now = native.get_deployment(P, d.id)["deployed_at"]
+    exact(deploygov.LiveEntry, native.active_state_at(P, "production", now)[0])
+    exact(deploygov.Deployment, native.deployments_live_at(P, "production", now)[0])
+    exact(deploygov.SweepReport, native.sweep())
     exact(deploygov.HistoryEntry, native.entity_history(P, "prompt_version", "chatbot")[0])
     exact(deploygov.AuditVerification, native.verify_audit())
     for entry in native.audit_log(P, None, 0, 500):
@@ -119,6 +123,7 @@ def test_callback_records_are_exact(engine: Engine) -> None:
 
     def executor(raw: dict[str, Any]) -> None:
         seen["activation"] = raw
+        seen["deploying"] = engine._native.get_deployment(P, raw["deployment_id"])
 
     def validator(raw: dict[str, Any]) -> list[Any]:
         seen["context"] = raw
@@ -132,6 +137,8 @@ def test_callback_records_are_exact(engine: Engine) -> None:
     d = engine.request_deployment(P, request("development"), DAVE)
     engine._native.execute(P, d.id, DAVE.to_dict(), executor, None)
     exact(deploygov.Activation, seen["activation"])
+    assert seen["deploying"]["lease_expires_at"] is not None  # set only while deploying
+    exact(deploygov.Deployment, seen["deploying"])
     exact(deploygov.ValidationContext, seen["context"])
     exact(deploygov.Event, seen["event"])
     assert seen["event"] == engine._native.events_after(P, 0, 1000)[-1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union
 
@@ -45,6 +46,9 @@ NO_ACTOR = {
     "audit_log",
     "verify_audit",
     "events_after",
+    "sweep",
+    "active_state_at",
+    "deployments_live_at",
     "advance_clock",
 }
 DEP = ["project", "deployment_id"]
@@ -329,6 +333,21 @@ class Run:
         if op == "check":
             a.allow(*DEP, "action")
             return e.check(a.project(), a.get("deployment_id"), who(), enum_arg(Action, a.get("action")))
+        if op == "promote":
+            a.allow(*DEP, "to_environment")
+            return e.promote(a.project(), a.get("deployment_id"), a.get("to_environment"), who())
+        if op == "release_lease":
+            a.allow(*DEP, "reason")
+            return e.release_lease(a.project(), a.get("deployment_id"), who(), a.get("reason"))
+        if op == "sweep":
+            a.allow()
+            return e.sweep()
+        if op == "active_state_at":
+            a.allow("project", "environment", "at")
+            return e.active_state_at(a.project(), a.get("environment"), instant(a.get("at")))
+        if op == "deployments_live_at":
+            a.allow("project", "environment", "at")
+            return e.deployments_live_at(a.project(), a.get("environment"), instant(a.get("at")))
         if op == "get_deployment":
             a.allow(*DEP)
             return e.get_deployment(a.project(), a.get("deployment_id"))
@@ -375,6 +394,14 @@ class Run:
             got = {f"{x.entity_type}/{x.entity_id}": x.version_tag for x in self.engine.active_state(project, env)}
             if got != expected:
                 raise Malformed(f"active state of `{env}` is {json.dumps(got)}, expected {json.dumps(expected)}")
+
+
+def instant(v: str) -> datetime:
+    """An RFC 3339 argument as an aware ``datetime``."""
+    try:
+        return parse_time(v)
+    except ValueError as e:
+        raise Malformed(str(e)) from e
 
 
 def enum_arg(cls: Any, v: str) -> Any:

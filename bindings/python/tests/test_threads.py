@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALICE, BOB, CAROL, LENA, P, ROOT, request, setup
+from conftest import ALICE, BOB, CAROL, LENA, P, ROOT, START, request, setup
 
 from deploygov import (
     Activation,
@@ -26,6 +26,8 @@ from deploygov import (
     Event,
     Finding,
     ItemSpec,
+    ManualClock,
+    SweepReport,
     ValidationContext,
     VersionSpec,
 )
@@ -174,6 +176,41 @@ def test_one_deploying_per_environment(shared: Engine) -> None:
         release.set()
         assert running.result(10).status is DeploymentStatus.DEPLOYED
     assert shared.execute(P, second.id, ALICE).status is DeploymentStatus.DEPLOYED
+
+
+def test_concurrent_sweeps_expire_a_hung_execution_once(tmp_path: Path) -> None:
+    # A host thread hangs in its executor; the lease runs out; eight sweepers race. Exactly one
+    # fails the execution; the hung host's late outcome is then a conflict.
+    clock = ManualClock(START)
+    with Engine.open(tmp_path / "gov.db", clock=clock) as engine:
+        setup(engine)
+        hung = engine.request_deployment(P, request("development"), ALICE)
+        entered, release = threading.Event(), threading.Event()
+
+        def hangs(a: Activation) -> None:
+            entered.set()
+            assert release.wait(10)
+
+        with ThreadPoolExecutor(1) as host:
+            running = host.submit(engine.execute, P, hung.id, ALICE, hangs)
+            assert entered.wait(10)
+            assert engine.sweep() == SweepReport()
+            clock.advance(3600)
+            barrier = threading.Barrier(THREADS)
+
+            def sweep(_: int) -> SweepReport:
+                barrier.wait()
+                return engine.sweep()
+
+            with ThreadPoolExecutor(THREADS) as pool:
+                reports = list(pool.map(sweep, range(THREADS)))
+            assert sorted(r.leases_expired for r in reports) == [()] * (THREADS - 1) + [(hung.id,)]
+            release.set()
+            with pytest.raises(ConflictError):
+                running.result(10)
+        assert engine.get_deployment(P, hung.id).status is DeploymentStatus.FAILED
+        assert engine.active_state(P, "development") == []
+        engine.verify_audit()
 
 
 HOLD_LOCK = """

@@ -20,3 +20,5 @@ def test_typed_usage_runs() -> None:
     assert out["events"] == out["delivered"] and out["signed"]
     assert out["events"][:2] == ["project.created", "environment.created"] and "deployment.deployed" in out["events"]
     assert out["event_at"] == "2026-01-15T09:00:00+00:00"
+    assert out["lease"] is None and out["promoted"] == ("promotion", True, "approved") and out["release"] == "invalid_transition"
+    assert out["swept"] == [] and out["approved_by"] == ["bob", "carol"] and out["live_then"] == [True]

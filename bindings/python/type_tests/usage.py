@@ -25,15 +25,17 @@ from deploygov import (
     Finding,
     Health,
     ItemSpec,
+    LiveEntry,
     ManualClock,
     Page,
     Policy,
     RiskLevel,
+    SweepReport,
     ValidationContext,
     Variable,
     VersionSpec,
 )
-from deploygov.exceptions import DeploygovError, SelfApprovalError, ValidationFailedError
+from deploygov.exceptions import DeploygovError, InvalidTransitionError, SelfApprovalError, ValidationFailedError
 
 
 class CacheExecutor:
@@ -82,7 +84,7 @@ def main() -> dict[str, object]:
         prod: Environment = engine.create_environment("shop", EnvironmentSpec("production", variables=(Variable("K", "v"),)), admin)
         assert prod.policy.four_eyes
         engine.create_environment("shop", {"name": "staging", "policy": Policy.staging().to_dict()}, admin)
-        engine.set_policy("shop", "staging", Policy(four_eyes=False), admin)
+        engine.set_policy("shop", "staging", Policy(four_eyes=False, lease_ttl_seconds=600, requires_success_in=()), admin)
         engine.set_health("shop", "staging", Health.DEGRADED, admin)
         engine.set_variables("shop", "staging", [Variable("A", "1"), {"key": "B", "value": "2"}], admin)
         engine.register_version("shop", VersionSpec("prompt_version", "greeter", "1.0.0"), admin)
@@ -117,6 +119,17 @@ def main() -> dict[str, object]:
             engine.rollback("shop", d.id, bob, lambda a: None, reason="nothing earlier to go back to")
         except deploygov.NotFoundError as e:
             rollback = e.message
+        lease: Optional[datetime] = done.lease_expires_at  # set only while deploying
+        promoted: Deployment = engine.promote("shop", d.id, "staging", admin)
+        try:
+            engine.release_lease("shop", promoted.id, admin, "host crashed")
+        except InvalidTransitionError as e:
+            release = e.code
+        report: SweepReport = engine.sweep()
+        swept: tuple[str, ...] = report.leases_expired + report.approvals_expired
+        then: list[LiveEntry] = engine.active_state_at("shop", "production", clock.now())
+        approved_by: tuple[str, ...] = then[0].approved_by
+        live_then: list[Deployment] = engine.deployments_live_at("shop", "production", deployed_at)
         assert engine.unregister_validator("compliance")
         verified = engine.verify_audit()
         events: list[Event] = engine.events_after("shop", after_seq=0, limit=1000)
@@ -142,6 +155,12 @@ def main() -> dict[str, object]:
         "signed": all(s is not None for s in signed) and len(signed) == len(events),
         "event_at": at.isoformat(),
         "last_after": payload["after"],
+        "lease": lease,
+        "promoted": (promoted.kind.value, promoted.promoted_from == d.id, promoted.status.value),
+        "release": release,
+        "swept": list(swept),
+        "approved_by": list(approved_by),
+        "live_then": [x.id == d.id for x in live_then],
     }
 
 

@@ -29,8 +29,10 @@ from deploygov.model import (
     EnvironmentSpec,
     Finding,
     HistoryEntry,
+    LiveEntry,
     Policy,
     Project,
+    SweepReport,
     Variable,
     Version,
     VersionSpec,
@@ -104,6 +106,12 @@ def _opt_time(name: str, value: object) -> Optional[str]:
     if not isinstance(value, datetime):
         raise TypeError(f"{name} must be a timezone-aware datetime or None, got {type(value).__name__}")
     return format_time(value)
+
+
+def _time(name: str, value: object) -> str:
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a timezone-aware datetime, got {type(value).__name__}")
+    return format_time(value)  # a naive datetime is a ValueError
 
 
 def _opt_int(name: str, value: object) -> Optional[int]:
@@ -335,6 +343,31 @@ class Engine:
         """The dry run: would ``action`` succeed now, and if not, every blocker."""
         return DryRun.from_dict(self._native.check(project, deployment_id, _arg(actor), action))
 
+    # -- promotion, execution leases and the sweep ---------------------------------------------
+
+    def promote(self, project: str, deployment_id: str, to_environment: str, actor: ActorLike) -> Deployment:
+        """Promotes a deployment that went live (``deployed`` or ``superseded``) to another
+        environment: a new ``pending`` deployment of kind ``promotion`` with the same versions
+        and ``promoted_from``, governed by the target's policy like any request (its request
+        roles, validation, approvals). Another status raises ``InvalidTransitionError``; the
+        deployment's own environment raises ``InvalidInputError``."""
+        return Deployment.from_dict(self._native.promote(project, deployment_id, to_environment, _arg(actor)))
+
+    def sweep(self) -> SweepReport:
+        """The one call a host runs periodically, store-wide and idempotent: executions whose
+        lease (``Policy.lease_ttl_seconds``) expired become ``failed`` (the executor never
+        reported; the active state is left as it was) and free their environment; approved
+        deployments whose approvals expired go back to ``pending``. Audited as the actor
+        ``deploygov:sweep``."""
+        return SweepReport.from_dict(self._native.sweep())
+
+    def release_lease(self, project: str, deployment_id: str, actor: ActorLike, reason: str) -> Deployment:
+        """Ends an execution before its lease expires (the host crashed mid-deploy): the
+        ``deploying`` deployment becomes ``failed``, the environment is free, the active state is
+        left as it was. Requires ``admin`` or ``tenant_admin`` and a non-blank reason; audited.
+        The executor's late outcome then raises ``ConflictError`` from ``execute``."""
+        return Deployment.from_dict(self._native.release_lease(project, deployment_id, _arg(actor), reason))
+
     # -- queries -------------------------------------------------------------------------------
 
     def get_project(self, project: str) -> Project:
@@ -394,6 +427,17 @@ class Engine:
         """The live version of one entity in an environment, or ``None`` (the hot path)."""
         found = self._native.active_version(project, environment, entity_type, entity_id)
         return None if found is None else ActiveEntry.from_dict(found)
+
+    def active_state_at(self, project: str, environment: str, at: datetime) -> list[LiveEntry]:
+        """What was live in an environment at the instant ``at`` (a timezone-aware
+        ``datetime``; naive raises ``ValueError``), and for each entity which deployment put it
+        there and who requested, approved and executed it; answered from the full history."""
+        return _many(LiveEntry.from_dict, self._native.active_state_at(project, environment, _time("at", at)))
+
+    def deployments_live_at(self, project: str, environment: str, at: datetime) -> list[Deployment]:
+        """The deployments that had something live in an environment at the instant ``at`` (a
+        timezone-aware ``datetime``), newest first ("what was in production on 1 March")."""
+        return _many(Deployment.from_dict, self._native.deployments_live_at(project, environment, _time("at", at)))
 
     def entity_history(self, project: str, entity_type: str, entity_id: str, limit: Optional[int] = None) -> list[HistoryEntry]:
         """Changes of the live version of one entity across environments, newest first."""

@@ -34,10 +34,12 @@ __all__ = [
     "Finding",
     "HistoryEntry",
     "ItemSpec",
+    "LiveEntry",
     "Policy",
     "Project",
     "RiskEscalation",
     "RollbackPolicy",
+    "SweepReport",
     "ValidationReport",
     "Variable",
     "Version",
@@ -112,7 +114,12 @@ _DEFAULT: dict[str, Any] = _native.default_policy("development")
 class Policy(Record):
     """Governance of one environment. Unset fields take the core's defaults (those of
     ``Policy.development()``); ``Policy.default_for(name)`` gives what an environment of that
-    name gets when created without a policy."""
+    name gets when created without a policy.
+
+    ``lease_ttl_seconds`` is how long an execution may hold the environment before
+    ``Engine.sweep()`` fails it (default one hour); ``requires_success_in`` names environments
+    where the same versions must have gone live, and not been rolled back, before they may be
+    deployed here (else the error finding ``promotion_required``)."""
 
     approval_rules: tuple[ApprovalRule, ...] = field(
         default=tuple(ApprovalRule.from_dict(r) for r in _DEFAULT["approval_rules"]), metadata=meta(seq(record(ApprovalRule)))
@@ -128,6 +135,8 @@ class Policy(Record):
     approval_ttl_seconds: Optional[int] = _DEFAULT["approval_ttl_seconds"]
     break_glass_roles: tuple[str, ...] = field(default=tuple(_DEFAULT["break_glass_roles"]), metadata=meta(STRS))
     rollback: RollbackPolicy = field(default=RollbackPolicy.from_dict(_DEFAULT["rollback"]), metadata=meta(record(RollbackPolicy)))
+    lease_ttl_seconds: int = int(_DEFAULT["lease_ttl_seconds"])
+    requires_success_in: tuple[str, ...] = field(default=tuple(_DEFAULT["requires_success_in"]), metadata=meta(STRS))
 
     @classmethod
     def default_for(cls, environment: str) -> Policy:
@@ -308,7 +317,11 @@ class ValidationReport(Record):
 
 @dataclass(frozen=True)
 class Deployment(Record):
-    """A deployment: a bundle of versions going to one environment under its policy."""
+    """A deployment: a bundle of versions going to one environment under its policy.
+
+    ``promoted_from`` is the source deployment of a ``promotion``; ``lease_expires_at`` is set
+    only while ``deploying``: when the execution's lease on the environment expires (after
+    which ``Engine.sweep()`` fails it)."""
 
     id: str
     project_id: str
@@ -338,6 +351,7 @@ class Deployment(Record):
     content_hash: str
     warnings: tuple[Finding, ...] = field(metadata=meta(seq(record(Finding))))
     activation_seq: Optional[int]
+    lease_expires_at: Optional[datetime] = field(metadata=meta(optional(TIME)))
     revision: int
     idempotency_key: Optional[str]
 
@@ -375,3 +389,29 @@ class EnvironmentDiff(Record):
     entity_id: str
     left: Optional[str]
     right: Optional[str]
+
+
+@dataclass(frozen=True)
+class LiveEntry(Record):
+    """What was live for one entity at a past instant (``Engine.active_state_at``), and who
+    put it there: the deployment's requester, its approvers (empty for automatic approval) and
+    who executed it."""
+
+    entity_type: str
+    entity_id: str
+    version_tag: str
+    since: datetime = field(metadata=meta(TIME))
+    deployment_id: str
+    requested_by: str
+    approved_by: tuple[str, ...] = field(metadata=meta(STRS))
+    executed_by: Optional[str]
+
+
+@dataclass(frozen=True)
+class SweepReport(Record):
+    """What one ``Engine.sweep()`` did: deployments whose execution lease expired (now
+    ``failed``, their environment free) and approved deployments whose approvals expired (back
+    to ``pending``), by id."""
+
+    leases_expired: tuple[str, ...] = field(default=(), metadata=meta(STRS))
+    approvals_expired: tuple[str, ...] = field(default=(), metadata=meta(STRS))
