@@ -112,6 +112,13 @@ export interface Policy {
   approval_ttl_seconds: number | null
   break_glass_roles: string[]
   rollback: RollbackPolicy
+  /** How long an execution may hold the environment before `sweep` fails it (default 3600; positive). */
+  lease_ttl_seconds: number
+  /**
+   * Environments where the same versions must have gone live, and not been rolled back, before
+   * they may be deployed here (else the finding `promotion_required`). Default none.
+   */
+  requires_success_in: string[]
 }
 
 /** A policy as given: every field left out takes the `development` default. */
@@ -254,6 +261,8 @@ export interface Deployment {
   content_hash: string
   warnings: Finding[]
   activation_seq: number | null
+  /** While `deploying`: when the execution's lease on the environment expires (ISO-8601); else `null`. */
+  lease_expires_at: string | null
   revision: number
   idempotency_key: string | null
 }
@@ -296,6 +305,31 @@ export interface HistoryEntry {
   version_tag: string | null
   deployment_id: string
   at: string
+}
+
+/** What was live for one entity at a past instant (`activeStateAt`), and who put it there. */
+export interface LiveEntry {
+  entity_type: string
+  entity_id: string
+  version_tag: string
+  /** Since when (ISO-8601). */
+  since: string
+  /** The deployment that made it live. */
+  deployment_id: string
+  /** Who requested that deployment. */
+  requested_by: string
+  /** Who approved it (empty for an automatic approval). */
+  approved_by: string[]
+  /** Who executed it. */
+  executed_by: string | null
+}
+
+/** What one `sweep` did: the ids of the deployments it changed. */
+export interface SweepReport {
+  /** Executions whose lease expired: now `failed`, their environment free. */
+  leases_expired: string[]
+  /** Approved deployments whose approvals expired: back to `pending`. */
+  approvals_expired: string[]
 }
 
 export interface EnvironmentDiff {
@@ -395,7 +429,8 @@ export interface Event {
   /**
    * `project.created`, `environment.created`, `version.registered`, `deployment.requested`,
    * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
-   * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`, ...
+   * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`,
+   * `deployment.lease_expired`, `deployment.lease_released`, `deployment.approvals_expired`, ...
    */
   kind: string
   project_id: string | null
@@ -503,6 +538,27 @@ export declare class Engine {
    * earlier deployment whose state to restore). Resolves with the rollback deployment.
    */
   rollback(project: string, deploymentId: string, actor: Actor, options: RollbackOptions, executor?: Executor | null): Promise<Deployment>
+  /**
+   * Promotes a deployment that went live (`deployed` or `superseded`) to another environment:
+   * resolves with a new deployment of kind `promotion` with the same versions and
+   * `promoted_from`, governed by the target's policy like any request (its
+   * `requires_success_in` refuses versions that have not gone live where it names, with the
+   * finding `promotion_required`).
+   */
+  promote(project: string, deploymentId: string, toEnvironment: string, actor: Actor): Promise<Deployment>
+  /**
+   * Ends an execution before its lease expires (its host crashed mid-deploy): the deployment
+   * becomes `failed`, the environment is free, the active state stays as it was. Requires
+   * `admin` or `tenant_admin` and a reason; audited. The interrupted `execute`, if it ever
+   * finishes, rejects with `CONFLICT`.
+   */
+  releaseLease(project: string, deploymentId: string, actor: Actor, reason: string): Promise<Deployment>
+  /**
+   * The periodic housekeeping, store-wide and idempotent: executions whose lease
+   * (`policy.lease_ttl_seconds`) expired become `failed` and free their environment;
+   * approved deployments whose approvals expired go back to `pending`.
+   */
+  sweep(): Promise<SweepReport>
   /** The dry run: may `actor` perform `action` on a deployment now, and if not, why. */
   check(project: string, deploymentId: string, actor: Actor, action: Action): Promise<DryRun>
   /** One project. */
@@ -527,6 +583,16 @@ export declare class Engine {
    * waits behind a write).
    */
   activeVersionSync(project: string, environment: string, entityType: string, entityId: string): ActiveEntry | null
+  /**
+   * What was live in an environment at the instant `at` (an ISO-8601 string), and for each
+   * entity which deployment put it there and who requested, approved and executed it.
+   */
+  activeStateAt(project: string, environment: string, at: string): Promise<LiveEntry[]>
+  /**
+   * The deployments that had something live in an environment at the instant `at` (an
+   * ISO-8601 string), newest first.
+   */
+  deploymentsLiveAt(project: string, environment: string, at: string): Promise<Deployment[]>
   /** Changes of the live version of one entity across environments, newest first. */
   entityHistory(project: string, entityType: string, entityId: string, limit?: number | null): Promise<HistoryEntry[]>
   /** The entities whose live versions differ between two environments. */

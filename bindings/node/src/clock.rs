@@ -1,26 +1,17 @@
 //! `ManualClock`: a clock that moves only when told to, for tests and scenario runs.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use crate::convert::{seconds, string};
+use crate::convert::{seconds, time};
 use crate::error::{self, Failure};
 
 /// A clock for `new Engine(database, { clock })`; copies of an engine's clock share one time.
 #[napi]
 pub struct ManualClock {
     pub(crate) inner: deploygov::ManualClock,
-}
-
-fn time(v: Unknown<'_>, what: &str) -> std::result::Result<DateTime<Utc>, Failure> {
-    let s = string(v, what)?;
-    DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|e| {
-        Failure::Core(deploygov::Error::InvalidInput(format!(
-            "`{what}` must be an ISO-8601 time like `2026-01-15T09:00:00Z`, got `{s}`: {e}"
-        )))
-    })
 }
 
 #[napi]

@@ -3,6 +3,7 @@
 //! value of the right type whose content does not fit the core's shape is the core's
 //! `invalid_input`.
 
+use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{FromNapiValue, Function, Object, Uint8ArraySlice, Unknown};
 use napi::{JsValue, ValueType};
 use serde::Serialize;
@@ -23,10 +24,9 @@ pub(crate) fn type_name(v: &Unknown<'_>) -> &'static str {
         Ok(ValueType::Number) => "number",
         Ok(ValueType::String) => "string",
         Ok(ValueType::Symbol) => "symbol",
-        Ok(ValueType::Object) => match v.is_array() {
-            Ok(true) => "array",
-            _ => "object",
-        },
+        Ok(ValueType::Object) if v.is_array().unwrap_or(false) => "array",
+        Ok(ValueType::Object) if v.is_date().unwrap_or(false) => "Date",
+        Ok(ValueType::Object) => "object",
         Ok(ValueType::Function) => "function",
         Ok(ValueType::BigInt) => "bigint",
         _ => "an unknown type",
@@ -51,6 +51,22 @@ pub(crate) fn string(v: Unknown<'_>, what: &str) -> Result<String, Failure> {
         return Err(wrong(what, "a string", &v));
     }
     v.coerce_to_string().and_then(|s| s.into_utf8()).and_then(|s| s.into_owned()).map_err(|e| napi_failure(what, &e))
+}
+
+/// An instant given as an ISO-8601 (RFC 3339) string, any offset (`2026-03-01T09:00:00Z`). A
+/// `Date` is refused like any other non-string (timestamps cross as strings, both ways), with a
+/// hint at `toISOString()`; a string that is not such a time is the core's `invalid_input`.
+pub(crate) fn time(v: Unknown<'_>, what: &str) -> Result<DateTime<Utc>, Failure> {
+    if v.get_type().ok() != Some(ValueType::String) {
+        let hint = if v.is_date().unwrap_or(false) { " (for a Date, pass `date.toISOString()`)" } else { "" };
+        return Err(wrong(what, &format!("an ISO-8601 string{hint}"), &v));
+    }
+    let s = string(v, what)?;
+    DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+        Failure::Core(deploygov::Error::InvalidInput(format!(
+            "`{what}` must be an ISO-8601 time like `2026-01-15T09:00:00Z`, got `{s}`: {e}"
+        )))
+    })
 }
 
 /// An optional string: `undefined` and `null` are absent.

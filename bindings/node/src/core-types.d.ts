@@ -112,6 +112,13 @@ export interface Policy {
   approval_ttl_seconds: number | null
   break_glass_roles: string[]
   rollback: RollbackPolicy
+  /** How long an execution may hold the environment before `sweep` fails it (default 3600; positive). */
+  lease_ttl_seconds: number
+  /**
+   * Environments where the same versions must have gone live, and not been rolled back, before
+   * they may be deployed here (else the finding `promotion_required`). Default none.
+   */
+  requires_success_in: string[]
 }
 
 /** A policy as given: every field left out takes the `development` default. */
@@ -254,6 +261,8 @@ export interface Deployment {
   content_hash: string
   warnings: Finding[]
   activation_seq: number | null
+  /** While `deploying`: when the execution's lease on the environment expires (ISO-8601); else `null`. */
+  lease_expires_at: string | null
   revision: number
   idempotency_key: string | null
 }
@@ -296,6 +305,31 @@ export interface HistoryEntry {
   version_tag: string | null
   deployment_id: string
   at: string
+}
+
+/** What was live for one entity at a past instant (`activeStateAt`), and who put it there. */
+export interface LiveEntry {
+  entity_type: string
+  entity_id: string
+  version_tag: string
+  /** Since when (ISO-8601). */
+  since: string
+  /** The deployment that made it live. */
+  deployment_id: string
+  /** Who requested that deployment. */
+  requested_by: string
+  /** Who approved it (empty for an automatic approval). */
+  approved_by: string[]
+  /** Who executed it. */
+  executed_by: string | null
+}
+
+/** What one `sweep` did: the ids of the deployments it changed. */
+export interface SweepReport {
+  /** Executions whose lease expired: now `failed`, their environment free. */
+  leases_expired: string[]
+  /** Approved deployments whose approvals expired: back to `pending`. */
+  approvals_expired: string[]
 }
 
 export interface EnvironmentDiff {
@@ -395,7 +429,8 @@ export interface Event {
   /**
    * `project.created`, `environment.created`, `version.registered`, `deployment.requested`,
    * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
-   * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`, ...
+   * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`,
+   * `deployment.lease_expired`, `deployment.lease_released`, `deployment.approvals_expired`, ...
    */
   kind: string
   project_id: string | null

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::callback::{JsCallback, JsExecutor, JsSubscriber, JsValidator};
 use crate::clock::ManualClock;
 use crate::convert::{
-    self, actor, array, bytes, object, opt_function, opt_i64, opt_object, opt_options, opt_string, opt_u32, property, string, to_json,
+    self, actor, array, bytes, object, opt_function, opt_i64, opt_object, opt_options, opt_string, opt_u32, property, string, time, to_json,
 };
 use crate::error::{self, Failure};
 use crate::task;
@@ -360,6 +360,65 @@ impl Engine {
         })
     }
 
+    /// Promotes a deployment that went live (`deployed` or `superseded`) to another environment:
+    /// resolves with a new deployment of kind `promotion` with the same versions and
+    /// `promoted_from`, governed by the target's policy like any request (its
+    /// `requires_success_in` refuses versions that have not gone live where it names, with the
+    /// finding `promotion_required`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project: string, deploymentId: string, toEnvironment: string, actor: Actor",
+        ts_return_type = "Promise<Deployment>"
+    )]
+    pub fn promote<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        deployment_id: Unknown<'e>,
+        to_environment: Unknown<'e>,
+        actor_: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = args(|| {
+            Ok((
+                string(project, "project")?,
+                string(deployment_id, "deploymentId")?,
+                string(to_environment, "toEnvironment")?,
+                actor(actor_)?,
+            ))
+        });
+        self.run(env, a, |e, (project, id, to, actor)| e.promote(&project, &id, &to, &actor))
+    }
+
+    /// Ends an execution before its lease expires (its host crashed mid-deploy): the deployment
+    /// becomes `failed`, the environment is free, the active state stays as it was. Requires
+    /// `admin` or `tenant_admin` and a reason; audited. The interrupted `execute`, if it ever
+    /// finishes, rejects with `CONFLICT`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project: string, deploymentId: string, actor: Actor, reason: string",
+        ts_return_type = "Promise<Deployment>"
+    )]
+    pub fn release_lease<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        deployment_id: Unknown<'e>,
+        actor_: Unknown<'e>,
+        reason: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a =
+            args(|| Ok((string(project, "project")?, string(deployment_id, "deploymentId")?, actor(actor_)?, string(reason, "reason")?)));
+        self.run(env, a, |e, (project, id, actor, reason)| e.release_lease(&project, &id, &actor, &reason))
+    }
+
+    /// The periodic housekeeping, store-wide and idempotent: executions whose lease
+    /// (`policy.lease_ttl_seconds`) expired become `failed` and free their environment;
+    /// approved deployments whose approvals expired go back to `pending`.
+    #[napi(catch_unwind, ts_return_type = "Promise<SweepReport>")]
+    pub fn sweep<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Value>> {
+        self.run(env, Ok(()), |e, ()| e.sweep())
+    }
+
     /// The dry run: may `actor` perform `action` on a deployment now, and if not, why.
     #[napi(
         catch_unwind,
@@ -471,6 +530,34 @@ impl Engine {
         let out = active_args(project, environment, entity_type, entity_id)
             .and_then(|(p, environment, et, eid)| task::guarded(|| to_json(&self.reader.active_version(&p, &environment, &et, &eid)?)));
         out.map_err(|f| error::to_js(&env, f))
+    }
+
+    /// What was live in an environment at the instant `at` (an ISO-8601 string), and for each
+    /// entity which deployment put it there and who requested, approved and executed it.
+    #[napi(catch_unwind, ts_args_type = "project: string, environment: string, at: string", ts_return_type = "Promise<LiveEntry[]>")]
+    pub fn active_state_at<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        environment: Unknown<'e>,
+        at: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = at_args(project, environment, at);
+        self.run(env, a, |e, (project, environment, at)| e.active_state_at(&project, &environment, at))
+    }
+
+    /// The deployments that had something live in an environment at the instant `at` (an
+    /// ISO-8601 string), newest first.
+    #[napi(catch_unwind, ts_args_type = "project: string, environment: string, at: string", ts_return_type = "Promise<Deployment[]>")]
+    pub fn deployments_live_at<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        environment: Unknown<'e>,
+        at: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = at_args(project, environment, at);
+        self.run(env, a, |e, (project, environment, at)| e.deployments_live_at(&project, &environment, at))
     }
 
     /// Changes of the live version of one entity across environments, newest first.
@@ -622,4 +709,12 @@ type ActiveArgs = (String, String, String, String);
 
 fn active_args(p: Unknown<'_>, environment: Unknown<'_>, et: Unknown<'_>, eid: Unknown<'_>) -> std::result::Result<ActiveArgs, Failure> {
     Ok((string(p, "project")?, string(environment, "environment")?, string(et, "entityType")?, string(eid, "entityId")?))
+}
+
+fn at_args(
+    p: Unknown<'_>,
+    environment: Unknown<'_>,
+    at: Unknown<'_>,
+) -> std::result::Result<(String, String, chrono::DateTime<chrono::Utc>), Failure> {
+    Ok((string(p, "project")?, string(environment, "environment")?, time(at, "at")?))
 }

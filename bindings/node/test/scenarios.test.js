@@ -18,7 +18,21 @@ const DIR = process.env.DEPLOYGOV_SCENARIO_DIR || path.join(__dirname, '..', '..
 const MIN_SCENARIOS = 14
 const DEFAULT_CLOCK = '2026-01-15T09:00:00Z'
 const SIMULATED_FAILURE = 'simulated failure'
-const NO_ACTOR = ['get_deployment', 'list_deployments', 'active_state', 'active_version', 'entity_history', 'compare_environments', 'audit_log', 'verify_audit', 'events_after', 'advance_clock']
+const NO_ACTOR = [
+  'get_deployment',
+  'list_deployments',
+  'active_state',
+  'active_version',
+  'entity_history',
+  'compare_environments',
+  'audit_log',
+  'verify_audit',
+  'events_after',
+  'sweep',
+  'active_state_at',
+  'deployments_live_at',
+  'advance_clock',
+]
 const DEP = ['project', 'deployment_id']
 const EXPECT_KEYS = ['error', 'status', 'items', 'active', 'findings', 'allowed', 'count', 'fields']
 const CORE_CODES = ['not_found', 'invalid_transition', 'forbidden', 'self_approval', 'policy_violation', 'validation_failed', 'conflict', 'invalid_input', 'storage', 'audit_corrupt']
@@ -61,6 +75,13 @@ function strict(v, type, what) {
   object(v, `\`${what}\``)
   const unknown = unknownMembers(type, v, what)
   if (unknown.length) fail(`\`${what}\`: ${unknown[0]}`)
+  return v
+}
+
+/** An instant as the Rust runner reads a `DateTime<Utc>` argument: an RFC 3339 string. */
+function rfc3339(v, what) {
+  const re = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+  if (typeof v !== 'string' || !re.test(v) || Number.isNaN(Date.parse(v.replace(' ', 'T')))) fail(`\`${what}\` must be an RFC 3339 time`)
   return v
 }
 
@@ -321,6 +342,22 @@ class Run {
       case 'check':
         dep('action')
         return e.check(a.project(), a.str('deployment_id'), who(), a.str('action'))
+      case 'promote':
+        dep('to_environment')
+        return e.promote(a.project(), a.str('deployment_id'), a.str('to_environment'), who())
+      case 'release_lease':
+        dep('reason')
+        return e.releaseLease(a.project(), a.str('deployment_id'), who(), a.str('reason'))
+      case 'sweep':
+        // Store-wide: no `project`, like the Rust runner's `a.allow(&[])`.
+        a.allow([])
+        return e.sweep()
+      case 'active_state_at':
+        a.allow(['project', 'environment', 'at'])
+        return e.activeStateAt(a.project(), a.str('environment'), rfc3339(a.get('at'), 'at'))
+      case 'deployments_live_at':
+        a.allow(['project', 'environment', 'at'])
+        return e.deploymentsLiveAt(a.project(), a.str('environment'), rfc3339(a.get('at'), 'at'))
       case 'get_deployment':
         a.allow(DEP)
         return e.getDeployment(a.project(), a.str('deployment_id'))

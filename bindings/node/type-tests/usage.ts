@@ -15,8 +15,11 @@ import {
   type Event,
   type Executor,
   type Finding,
+  type LiveEntry,
   type Page,
+  type Policy,
   type Subscriber,
+  type SweepReport,
   type ValidationContext,
   type Validator,
 } from 'deploygov'
@@ -60,6 +63,24 @@ export async function usage(): Promise<void> {
   const status: 'deployed' | string = done.status
   await engine.execute('shop', d.id, alice)
   await engine.rollback('shop', d.id, alice, { reason: 'bad', target: null }, () => undefined)
+  const promoted: Deployment = await engine.promote('shop', d.id, 'production', alice)
+  const from: string | null = promoted.promoted_from
+  const lease: string | null = promoted.lease_expires_at
+  const released: Deployment = await engine.releaseLease('shop', d.id, alice, 'host crashed')
+  const swept: SweepReport = await engine.sweep()
+  const expired: string[] = [...swept.leases_expired, ...swept.approvals_expired]
+  const policy: Policy = (await engine.getEnvironment('shop', 'production')).policy
+  const ttl: number = policy.lease_ttl_seconds
+  await engine.setPolicy('shop', 'production', { ...policy, lease_ttl_seconds: 600, requires_success_in: ['staging'] }, alice)
+  const then: LiveEntry[] = await engine.activeStateAt('shop', 'production', '2026-03-01T00:00:00Z')
+  const who: [string, string[], string | null] | undefined = then[0] && [then[0].requested_by, then[0].approved_by, then[0].executed_by]
+  const liveThen: Deployment[] = await engine.deploymentsLiveAt('shop', 'production', new Date().toISOString())
+  // @ts-expect-error `at` is an ISO-8601 string; pass `date.toISOString()`
+  await engine.activeStateAt('shop', 'production', new Date())
+  // @ts-expect-error sweep is store-wide: it takes no project
+  await engine.sweep('shop')
+  // @ts-expect-error the reason is required
+  await engine.releaseLease('shop', d.id, alice)
   const dry: DryRun = await engine.check('shop', d.id, alice, 'execute')
   const allowed: boolean = dry.allowed && dry.blockers.every((b) => b.code !== 'self_approval')
 
@@ -116,5 +137,6 @@ export async function usage(): Promise<void> {
       void codes
     }
   }
+  void [from, lease, released, expired, ttl, who, liveThen]
   void [now, opened, created, status, allowed, next, live, one, hot, audit, verified, existed, subscribed]
 }

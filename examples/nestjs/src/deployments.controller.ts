@@ -5,7 +5,7 @@ import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Put, Q
 import type { ActiveEntry, Actor, Deployment, Engine, Page } from 'deploygov'
 import { CurrentActor } from './actor.decorator'
 import { type DeploygovModuleOptions, InjectDeploygovOptions, InjectEngine } from './deploygov.module'
-import { type ApproveBody, type CreateDeploymentBody, type DeployBody, type RollbackBody, toFilter, toRequest } from './japm'
+import { type ApproveBody, type CreateDeploymentBody, type DeployBody, type PromoteBody, type RollbackBody, toFilter, toRequest } from './japm'
 
 @Controller('api/projects/:projectId')
 export class DeploymentsController {
@@ -71,6 +71,20 @@ export class DeploymentsController {
   ): Promise<Deployment> {
     const options = { target: body?.rollbackToDeploymentId ?? null, reason: body?.reason ?? '' }
     return this.engine.rollback(projectId, deploymentId, actor, options, this.options.executor ?? null)
+  }
+
+  /**
+   * Promotes a deployment that went live to another environment: 201 with the new `promotion`
+   * deployment, which goes through the target's own approvals (and its `requires_success_in`).
+   */
+  @Post('deployments/:deploymentId/promote')
+  promote(
+    @Param('projectId') projectId: string,
+    @Param('deploymentId') deploymentId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body?: PromoteBody,
+  ): Promise<Deployment> {
+    return this.engine.promote(projectId, deploymentId, body?.targetEnvironmentId as string, actor)
   }
 
   /** Everything live in an environment. */

@@ -31,6 +31,11 @@ export interface DeployBody {
   breakGlassReason?: string
 }
 
+export interface PromoteBody {
+  /** The environment to promote to (its name, like `environmentId`). */
+  targetEnvironmentId: string
+}
+
 export interface RollbackBody {
   /** An earlier deployment of the same environment whose state to restore (default: what the deployment replaced). */
   rollbackToDeploymentId?: string

@@ -1,7 +1,8 @@
 'use strict'
 // The real Nest application over a real SQLite file, called over HTTP with fetch: the whole JAPM
 // flow (request, a refused self-approval, two approvals, deploy, list with filters, the active
-// state, a second release, a rollback to the first) and the error mapping.
+// state, a second release, a rollback to the first), the error mapping, and a staging deployment
+// promoted to production.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -157,4 +158,30 @@ test('errors map to HTTP statuses with the code and the findings in the body', a
   assert.equal((await call('GET', `/deployments/${d.id}`, bob)).body.status, 'pending')
   const notLive = await call('POST', `/deployments/${d.id}/rollback`, alice, { reason: 'x' })
   assert.deepEqual([notLive.status, notLive.body.code], [409, 'INVALID_TRANSITION'])
+})
+
+test('a staging deployment promoted to production over HTTP', async () => {
+  const staged = (await call('POST', '/deployments', dave, { name: 'stage-chatbot-v2', environmentId: 'staging', items: [item('chatbot-main', '2.0.0')] })).body
+  const early = await call('POST', `/deployments/${staged.id}/promote`, alice, { targetEnvironmentId: 'production' })
+  assert.deepEqual([early.status, early.body.code], [409, 'INVALID_TRANSITION'])
+  await call('PUT', `/deployments/${staged.id}/approve`, bob)
+  assert.equal((await call('POST', `/deployments/${staged.id}/deploy`, dave)).body.status, 'deployed')
+
+  const notRequester = await call('POST', `/deployments/${staged.id}/promote`, dave, { targetEnvironmentId: 'production' })
+  assert.deepEqual([notRequester.status, notRequester.body.code], [403, 'FORBIDDEN'])
+  const noTarget = await call('POST', `/deployments/${staged.id}/promote`, alice, {})
+  assert.deepEqual([noTarget.status, noTarget.body.code], [400, 'INVALID_INPUT'])
+  const nowhere = await call('POST', `/deployments/${staged.id}/promote`, alice, { targetEnvironmentId: 'nowhere' })
+  assert.deepEqual([nowhere.status, nowhere.body.code], [404, 'NOT_FOUND'])
+
+  const promoted = await call('POST', `/deployments/${staged.id}/promote`, alice, { targetEnvironmentId: 'production' })
+  assert.equal(promoted.status, 201, JSON.stringify(promoted.body))
+  assert.deepEqual(
+    [promoted.body.kind, promoted.body.status, promoted.body.environment, promoted.body.promoted_from, promoted.body.items[0].version_tag],
+    ['promotion', 'pending', 'production', staged.id, '2.0.0'],
+  )
+  await call('PUT', `/deployments/${promoted.body.id}/approve`, bob)
+  await call('PUT', `/deployments/${promoted.body.id}/approve`, carol)
+  assert.equal((await call('POST', `/deployments/${promoted.body.id}/deploy`, bob)).body.status, 'deployed')
+  assert.equal((await call('GET', '/environments/production/active/PROMPT_VERSION/chatbot-main', bob)).body.deployment_id, promoted.body.id)
 })
