@@ -1,8 +1,9 @@
 /* deploygov from C: the JAPM production workflow.
  *
  * Request a release, see the requester's own approval refused (4-eyes), approve it twice,
- * execute it through an executor callback, roll it back, verify the audit chain and read the
- * event outbox (also delivered, in process, to a subscriber).
+ * execute it through an executor callback, roll it back, verify the audit chain, read the
+ * event outbox (also delivered, in process, to a subscriber), ask what was live at a past
+ * instant and run the periodic sweep.
  *
  * Build (from the repository, after `cargo build --release -p deploygov-ffi`):
  *   cc -std=c11 -Iinclude examples/quickstart.c target/release/libdeploygov.a -lpthread -ldl -lm
@@ -28,9 +29,9 @@ static void ok(int32_t status, const char *what) {
   exit(1);
 }
 
-/* Copies the string member `key` of a flat JSON result into `buf` (a real program would use its
- * JSON library), then releases the result. */
-static void take_field(char *json, const char *key, char *buf, size_t len) {
+/* Copies the first string member `key` of a JSON result into `buf` (a real program would use its
+ * JSON library). */
+static void copy_field(const char *json, const char *key, char *buf, size_t len) {
   char marker[64];
   snprintf(marker, sizeof marker, "\"%s\":\"", key);
   const char *at = strstr(json, marker);
@@ -40,6 +41,11 @@ static void take_field(char *json, const char *key, char *buf, size_t len) {
     size_t n = strcspn(at, "\"");
     snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), at);
   }
+}
+
+/* As copy_field, then releases the result. */
+static void take_field(char *json, const char *key, char *buf, size_t len) {
+  copy_field(json, key, buf, len);
   dg_string_free(json);
 }
 
@@ -69,8 +75,9 @@ static void request(DgEngine *e, const char *tag, char *id, size_t len) {
   take_field(out, "id", id, len);
 }
 
-/* Two admins approve, then the deployment is executed through the executor. */
-static void approve_and_execute(DgEngine *e, const char *id) {
+/* Two admins approve, then the deployment is executed through the executor; writes when it went
+ * live into `deployed_at` unless that is NULL. */
+static void approve_and_execute(DgEngine *e, const char *id, char *deployed_at, size_t len) {
   char *out = NULL, status[32];
   ok(dg_deployment_approve(e, "japm", id, BOB, "{\"comment\":\"lgtm\"}", &out), "approve (bob)");
   dg_string_free(out);
@@ -78,6 +85,7 @@ static void approve_and_execute(DgEngine *e, const char *id) {
   take_field(out, "status", status, sizeof status);
   printf("   after two approvals: %s\n", status);
   ok(dg_deployment_execute(e, "japm", id, BOB, NULL, activate, NULL, &out), "execute");
+  if (deployed_at != NULL) copy_field(out, "deployed_at", deployed_at, len);
   take_field(out, "status", status, sizeof status);
   printf("   after execution: %s\n", status);
 }
@@ -92,7 +100,7 @@ static void print_live(DgEngine *e) {
 
 int main(void) {
   DgEngine *e = NULL;
-  char *out = NULL, first[64], second[64];
+  char *out = NULL, first[64], second[64], shipped[64];
   ok(dg_engine_open(":memory:", &e), "open"); /* or a file path such as "gov.db" */
   int delivered = 0; /* borrowed by the subscriber until the engine is freed (no free function) */
   ok(dg_subscriber_register(e, "counter", on_event, &delivered, NULL), "subscribe");
@@ -112,7 +120,7 @@ int main(void) {
 
   printf("1. release 1.1.0\n");
   request(e, "1.1.0", first, sizeof first);
-  approve_and_execute(e, first);
+  approve_and_execute(e, first, shipped, sizeof shipped);
 
   printf("2. release 1.2.0, requested by alice\n");
   request(e, "1.2.0", second, sizeof second);
@@ -121,7 +129,7 @@ int main(void) {
   printf("   alice approves her own request: %s (%s)\n", dg_error_name(status), why);
   dg_string_free(why);
   if (status != DG_ERROR_SELF_APPROVAL) return 1;
-  approve_and_execute(e, second);
+  approve_and_execute(e, second, NULL, 0);
   print_live(e);
 
   printf("3. roll back 1.2.0\n");
@@ -142,6 +150,18 @@ int main(void) {
   for (const char *at = strstr(out, "\"seq\":"); at != NULL; at = strstr(at + 1, "\"seq\":")) stored++;
   dg_string_free(out);
   printf("   %d events in the outbox, %d delivered to the subscriber\n", stored, delivered);
+
+  printf("6. point in time and the periodic sweep\n");
+  /* Any RFC 3339 time; here the instant 1.1.0 went live. */
+  ok(dg_active_state_at(e, "japm", "production", shipped, &out), "active state at");
+  char tag[32], executed_by[64];
+  copy_field(out, "version_tag", tag, sizeof tag);
+  take_field(out, "executed_by", executed_by, sizeof executed_by);
+  printf("   at %s production ran chatbot %s, executed by %s\n", shipped, tag, executed_by);
+  /* A host runs this periodically: executions whose lease expired fail, expired approvals lapse. */
+  ok(dg_sweep(e, &out), "sweep");
+  printf("   sweep: %s\n", out);
+  dg_string_free(out);
 
   dg_engine_free(e);
   return 0;

@@ -468,6 +468,71 @@ int32_t dg_deployment_rollback(const struct DgEngine *engine,
                                char **out);
 
 /**
+ * Promotes a deployment that went live (`deployed` or `superseded`) to `to_environment`: a new
+ * deployment of kind `promotion` with the same versions (items reset to `pending`) and
+ * `promoted_from` naming the source, requested by `actor` and governed by the target's policy
+ * like any request (request roles, validation including `promotion_required` and `outdated`,
+ * approvals).
+ *
+ * A source in any other status (pending, failed, rolled back, ...) is
+ * `DG_ERROR_INVALID_TRANSITION`; promoting into its own environment is `DG_ERROR_INVALID_INPUT`; an
+ * actor without a request role of the target is `DG_ERROR_FORBIDDEN`; validation errors are
+ * `DG_ERROR_VALIDATION_FAILED` (report via `dg_last_error_findings()`). `*out` receives the new
+ * `Deployment` (`pending`, or `approved` when the target's policy needs no approval) as JSON
+ * (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_promote(const struct DgEngine *engine,
+                              const char *project,
+                              const char *deployment_id,
+                              const char *to_environment,
+                              const char *actor_json,
+                              char **out);
+
+/**
+ * Ends a `deploying` deployment's execution before its lease expires (its host crashed
+ * mid-deploy): the deployment becomes `failed` (every item `failed` with `reason` as its
+ * message), its environment is free again, and the active state is left as it was. A late
+ * report of that execution then fails with `DG_ERROR_CONFLICT`. Audited as
+ * `deployment.lease_released`.
+ *
+ * Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`) and a non-blank `reason`
+ * (`DG_ERROR_INVALID_INPUT`); a deployment that is not `deploying` is
+ * `DG_ERROR_INVALID_TRANSITION`. `*out` receives the `Deployment` as JSON (owned: release with
+ * `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_lease_release(const struct DgEngine *engine,
+                         const char *project,
+                         const char *deployment_id,
+                         const char *actor_json,
+                         const char *reason,
+                         char **out);
+
+/**
+ * The one call a host runs periodically (store-wide, every project; idempotent; no actor: what it
+ * does is audited as `deploygov:sweep`). Executions whose lease (`lease_ttl_seconds` of the
+ * environment's policy) expired become `failed` (the executor never reported; the active state
+ * is left as it was) and free their environment; approved deployments whose approvals expired go
+ * back to `pending`.
+ *
+ * `*out` receives a `SweepReport` JSON `{"leases_expired":[deployment-id],
+ * "approvals_expired":[deployment-id]}` (owned: release with `dg_string_free()`). It may be
+ * called from inside an executor, e.g. to let a hanging execution's lease run out.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; `out` is NULL or valid for writing one pointer.
+ */
+int32_t dg_sweep(const struct DgEngine *engine,
+                 char **out);
+
+/**
  * The message of the calling thread's last failed call, or NULL when that call succeeded.
  *
  * Every fallible function resets this state when it returns: it holds the outcome of the
@@ -744,6 +809,44 @@ int32_t dg_active_state(const struct DgEngine *engine,
                         const char *project,
                         const char *environment,
                         char **out);
+
+/**
+ * What was live in an environment at the instant `at`, answered from the full activation
+ * history, and who put it there: a JSON array of `LiveEntry` `{"entity_type","entity_id",
+ * "version_tag","since","deployment_id","requested_by","approved_by":[string],
+ * "executed_by":string|null}` (`approved_by` is empty for automatic approval).
+ *
+ * `at` is an RFC 3339 timestamp (`"2026-03-01T09:00:00Z"`; fractions and offsets allowed);
+ * anything else is `DG_ERROR_INVALID_INPUT`. An unknown project or environment is
+ * `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_active_state_at(const struct DgEngine *engine,
+                           const char *project,
+                           const char *environment,
+                           const char *at,
+                           char **out);
+
+/**
+ * The deployments that had something live in an environment at the instant `at` ("what was in
+ * production on 1 March"), newest first: a JSON array of `Deployment` (in their current status,
+ * e.g. `superseded` or `rolled_back`).
+ *
+ * `at` is an RFC 3339 timestamp, as in `dg_active_state_at()`; anything else is
+ * `DG_ERROR_INVALID_INPUT`. An unknown project or environment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployments_live_at(const struct DgEngine *engine,
+                               const char *project,
+                               const char *environment,
+                               const char *at,
+                               char **out);
 
 /**
  * The hot path: the live version of one entity in an environment, typed, no JSON.

@@ -255,6 +255,22 @@ class Engine {
                                     executor ? &run_executor : nullptr, const_cast<Executor *>(&executor), out);
     });
   }
+  /** Promotes a deployment that went live to `to_environment`: a new `promotion` deployment. */
+  std::string promote(const std::string &project, const std::string &id, const std::string &to_environment,
+                      const std::string &actor) const {
+    return call([&](char **out) {
+      return dg_deployment_promote(raw_, project.c_str(), id.c_str(), to_environment.c_str(), actor.c_str(), out);
+    });
+  }
+  /** Ends a `deploying` execution (admins; `reason` required); the deployment becomes `failed`. */
+  std::string release_lease(const std::string &project, const std::string &id, const std::string &actor,
+                            const std::string &reason) const {
+    return call([&](char **out) { return dg_lease_release(raw_, project.c_str(), id.c_str(), actor.c_str(), reason.c_str(), out); });
+  }
+  /** The periodic, store-wide sweep: `{"leases_expired":[...],"approvals_expired":[...]}`. */
+  std::string sweep() const {
+    return call([&](char **out) { return dg_sweep(raw_, out); });
+  }
   std::string check(const std::string &project, const std::string &id, const std::string &actor, const std::string &action) const {
     return call([&](char **out) { return dg_deployment_check(raw_, project.c_str(), id.c_str(), actor.c_str(), action.c_str(), out); });
   }
@@ -266,6 +282,14 @@ class Engine {
   }
   std::string active_state(const std::string &project, const std::string &environment) const {
     return call([&](char **out) { return dg_active_state(raw_, project.c_str(), environment.c_str(), out); });
+  }
+  /** What was live at `at` (an RFC 3339 time), and who put it there: `[LiveEntry]`. */
+  std::string active_state_at(const std::string &project, const std::string &environment, const std::string &at) const {
+    return call([&](char **out) { return dg_active_state_at(raw_, project.c_str(), environment.c_str(), at.c_str(), out); });
+  }
+  /** The deployments live at `at` (an RFC 3339 time), newest first: `[Deployment]`. */
+  std::string deployments_live_at(const std::string &project, const std::string &environment, const std::string &at) const {
+    return call([&](char **out) { return dg_deployments_live_at(raw_, project.c_str(), environment.c_str(), at.c_str(), out); });
   }
   /** The hot path: what is live for one entity, if anything. */
   std::optional<ActiveVersion> active_version(const std::string &project, const std::string &environment, const std::string &entity_type,

@@ -1,4 +1,5 @@
-//! Commands: projects, environments, policies, the catalog and the deployment lifecycle.
+//! Commands: projects, environments, policies, the catalog, the deployment lifecycle, promotion,
+//! execution leases and the periodic sweep.
 //!
 //! Each function borrows the handle, converts its arguments, calls one core method and writes
 //! the result as JSON. Common contract, stated once here and in every `# Safety` section:
@@ -415,5 +416,106 @@ pub unsafe extern "C" fn dg_deployment_rollback(
             None => e.rollback(project, id, &actor, &NoopExecutor, &options)?,
         };
         out.json(&d)
+    })
+}
+
+/// Promotes a deployment that went live (`deployed` or `superseded`) to `to_environment`: a new
+/// deployment of kind `promotion` with the same versions (items reset to `pending`) and
+/// `promoted_from` naming the source, requested by `actor` and governed by the target's policy
+/// like any request (request roles, validation including `promotion_required` and `outdated`,
+/// approvals).
+///
+/// A source in any other status (pending, failed, rolled back, ...) is
+/// `DG_ERROR_INVALID_TRANSITION`; promoting into its own environment is `DG_ERROR_INVALID_INPUT`; an
+/// actor without a request role of the target is `DG_ERROR_FORBIDDEN`; validation errors are
+/// `DG_ERROR_VALIDATION_FAILED` (report via `dg_last_error_findings()`). `*out` receives the new
+/// `Deployment` (`pending`, or `approved` when the target's policy needs no approval) as JSON
+/// (owned: release with `dg_string_free()`).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployment_promote(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    to_environment: *const c_char,
+    actor_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, to_environment, actor, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                text(to_environment, "to_environment")?,
+                json::<Actor>(actor_json, "actor")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.promote(project, id, to_environment, &actor)?)
+    })
+}
+
+/// Ends a `deploying` deployment's execution before its lease expires (its host crashed
+/// mid-deploy): the deployment becomes `failed` (every item `failed` with `reason` as its
+/// message), its environment is free again, and the active state is left as it was. A late
+/// report of that execution then fails with `DG_ERROR_CONFLICT`. Audited as
+/// `deployment.lease_released`.
+///
+/// Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`) and a non-blank `reason`
+/// (`DG_ERROR_INVALID_INPUT`); a deployment that is not `deploying` is
+/// `DG_ERROR_INVALID_TRANSITION`. `*out` receives the `Deployment` as JSON (owned: release with
+/// `dg_string_free()`).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_lease_release(
+    engine: *const DgEngine,
+    project: *const c_char,
+    deployment_id: *const c_char,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, id, actor, reason, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(deployment_id, "deployment_id")?,
+                json::<Actor>(actor_json, "actor")?,
+                text(reason, "reason")?,
+                Out::new(out, "out")?,
+            )
+        };
+        out.json(&e.release_lease(project, id, &actor, reason)?)
+    })
+}
+
+/// The one call a host runs periodically (store-wide, every project; idempotent; no actor: what it
+/// does is audited as `deploygov:sweep`). Executions whose lease (`lease_ttl_seconds` of the
+/// environment's policy) expired become `failed` (the executor never reported; the active state
+/// is left as it was) and free their environment; approved deployments whose approvals expired go
+/// back to `pending`.
+///
+/// `*out` receives a `SweepReport` JSON `{"leases_expired":[deployment-id],
+/// "approvals_expired":[deployment-id]}` (owned: release with `dg_string_free()`). It may be
+/// called from inside an executor, e.g. to let a hanging execution's lease run out.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; `out` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_sweep(engine: *const DgEngine, out: *mut *mut c_char) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, out) = unsafe { (self::engine(engine)?, Out::new(out, "out")?) };
+        out.json(&e.sweep()?)
     })
 }

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use deploygov::Engine;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -67,6 +68,21 @@ pub(crate) unsafe fn opt_text<'a>(p: *const c_char, what: &str) -> Result<Option
     }
     // SAFETY: forwarded contract of this function.
     unsafe { text(p, what) }.map(Some)
+}
+
+/// A borrowed RFC 3339 timestamp argument (`2026-03-01T09:00:00Z`; fractions and offsets allowed),
+/// as UTC. Anything else is `invalid_input`, the message quoting (the start of) the text.
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn time(p: *const c_char, what: &str) -> Result<DateTime<Utc>, Failure> {
+    // SAFETY: forwarded contract of this function.
+    let s = unsafe { text(p, what) }?;
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+        let shown: String = s.chars().take(64).collect();
+        let more = if shown.len() < s.len() { "..." } else { "" };
+        Failure::invalid(format!("`{what}` must be an RFC 3339 time like `2026-03-01T09:00:00Z`, got `{shown}{more}`: {e}"))
+    })
 }
 
 /// An optional `uint32_t` argument: NULL means "not given".
@@ -191,5 +207,25 @@ mod tests {
         assert_eq!(unsafe { CStr::from_ptr(dg_error_name(100)) }.to_str().unwrap(), "panic");
         assert_eq!(guard(|| Ok(())), DG_OK);
         assert!(dg_last_error_message().is_null());
+    }
+
+    #[test]
+    fn timestamps_are_rfc_3339_in_utc() {
+        // SAFETY: static NUL-terminated strings.
+        let t = unsafe { time(c"2026-03-01T10:00:00.5+01:00".as_ptr(), "at") }.unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-03-01T09:00:00.500+00:00");
+        for bad in [c"yesterday", c"", c"2026-03-01", c"2026-03-01T09:00:00", c"2026-13-01T09:00:00Z"] {
+            // SAFETY: static NUL-terminated strings.
+            let f = unsafe { time(bad.as_ptr(), "at") }.unwrap_err();
+            assert_eq!(f.status, DgError::InvalidInput);
+            assert!(f.message.starts_with("`at` must be an RFC 3339 time like `2026-03-01T09:00:00Z`, got `"), "{}", f.message);
+        }
+        let long = std::ffi::CString::new("x".repeat(10_000)).unwrap();
+        // SAFETY: a live NUL-terminated string.
+        let f = unsafe { time(long.as_ptr(), "at") }.unwrap_err();
+        assert!(f.message.len() < 200 && f.message.contains("xxx...`"), "{}", f.message);
+        // SAFETY: NULL is allowed.
+        let f = unsafe { time(std::ptr::null(), "at") }.unwrap_err();
+        assert_eq!(f.message, "`at` must not be null");
     }
 }

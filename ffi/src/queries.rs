@@ -9,7 +9,7 @@ use std::ffi::c_char;
 
 use deploygov::{Action, Actor, DeploymentFilter};
 
-use crate::guard::{Out, engine, guard, json, opt_json, opt_text, opt_u32, text};
+use crate::guard::{Out, engine, guard, json, opt_json, opt_text, opt_u32, text, time};
 use crate::handle::DgEngine;
 
 /// The dry run: would `actor` succeed with `action` (`"approve"`, `"reject"`, `"execute"`,
@@ -184,6 +184,62 @@ pub unsafe extern "C" fn dg_active_state(
         let (e, project, environment, out) =
             unsafe { (self::engine(engine)?, text(project, "project")?, text(environment, "environment")?, Out::new(out, "out")?) };
         out.json(&e.active_state(project, environment)?)
+    })
+}
+
+/// What was live in an environment at the instant `at`, answered from the full activation
+/// history, and who put it there: a JSON array of `LiveEntry` `{"entity_type","entity_id",
+/// "version_tag","since","deployment_id","requested_by","approved_by":[string],
+/// "executed_by":string|null}` (`approved_by` is empty for automatic approval).
+///
+/// `at` is an RFC 3339 timestamp (`"2026-03-01T09:00:00Z"`; fractions and offsets allowed);
+/// anything else is `DG_ERROR_INVALID_INPUT`. An unknown project or environment is
+/// `DG_ERROR_NOT_FOUND`.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_active_state_at(
+    engine: *const DgEngine,
+    project: *const c_char,
+    environment: *const c_char,
+    at: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, environment, at, out) = unsafe {
+            (self::engine(engine)?, text(project, "project")?, text(environment, "environment")?, time(at, "at")?, Out::new(out, "out")?)
+        };
+        out.json(&e.active_state_at(project, environment, at)?)
+    })
+}
+
+/// The deployments that had something live in an environment at the instant `at` ("what was in
+/// production on 1 March"), newest first: a JSON array of `Deployment` (in their current status,
+/// e.g. `superseded` or `rolled_back`).
+///
+/// `at` is an RFC 3339 timestamp, as in `dg_active_state_at()`; anything else is
+/// `DG_ERROR_INVALID_INPUT`. An unknown project or environment is `DG_ERROR_NOT_FOUND`.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployments_live_at(
+    engine: *const DgEngine,
+    project: *const c_char,
+    environment: *const c_char,
+    at: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, environment, at, out) = unsafe {
+            (self::engine(engine)?, text(project, "project")?, text(environment, "environment")?, time(at, "at")?, Out::new(out, "out")?)
+        };
+        out.json(&e.deployments_live_at(project, environment, at)?)
     })
 }
 

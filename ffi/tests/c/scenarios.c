@@ -226,8 +226,8 @@ static void active_version(Run *run, const char *p, const char *env, const char 
 /* Calls the library for `op`; -1 is a malformed step, otherwise `o` holds the outcome. */
 static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o) {
   static const char *const no_actor[] = {"get_deployment", "list_deployments", "active_state", "active_version", "entity_history",
-                                         "compare_environments", "audit_log", "verify_audit", "events_after", "advance_clock",
-                                         NULL};
+                                         "compare_environments", "audit_log", "verify_audit", "events_after", "sweep",
+                                         "active_state_at", "deployments_live_at", "advance_clock", NULL};
   bool takes_actor = true;
   for (const char *const *n = no_actor; *n != NULL; n++) takes_actor = takes_actor && !is(op, *n);
   if (!takes_actor && actor != NULL) return fail(run, "`%s` takes no `actor`", op);
@@ -287,6 +287,21 @@ static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o
     ALLOW("project", "deployment_id", "action");
     NEED(str_arg(a, "deployment_id", true, &s1) || str_arg(a, "action", true, &s2));
     settle(o, dg_deployment_check(e, p, s1, actor, s2, &out), &out);
+  } else if (is(op, "promote")) {
+    ALLOW("project", "deployment_id", "to_environment");
+    NEED(str_arg(a, "deployment_id", true, &s1) || str_arg(a, "to_environment", true, &s2));
+    settle(o, dg_deployment_promote(e, p, s1, s2, actor, &out), &out);
+  } else if (is(op, "release_lease")) {
+    ALLOW("project", "deployment_id", "reason");
+    NEED(str_arg(a, "deployment_id", true, &s1) || str_arg(a, "reason", true, &s2));
+    settle(o, dg_lease_release(e, p, s1, actor, s2, &out), &out);
+  } else if (is(op, "sweep")) {
+    if (json_object_size(a->map) != 0) return fail(run, "`sweep` takes no args");
+    settle(o, dg_sweep(e, &out), &out);
+  } else if (is(op, "active_state_at") || is(op, "deployments_live_at")) {
+    ALLOW("project", "environment", "at");
+    NEED(str_arg(a, "environment", true, &s1) || str_arg(a, "at", true, &s2));
+    settle(o, (is(op, "active_state_at") ? dg_active_state_at : dg_deployments_live_at)(e, p, s1, s2, &out), &out);
   } else if (is(op, "get_deployment")) {
     ALLOW("project", "deployment_id");
     NEED(str_arg(a, "deployment_id", true, &s1));

@@ -1,5 +1,6 @@
 /* Every command and query of the C ABI on the JAPM workflow, the handle's open/close/free, the
- * host clock and the status names. Usage: test_api TMPDIR */
+ * host clock, the status names, promotion, the sweep and point-in-time queries.
+ * Usage: test_api TMPDIR */
 #include <stdbool.h>
 
 #include "fixture.h"
@@ -525,6 +526,149 @@ static void test_clock(void) {
   CHECK(clock.freed == 3 && e == NULL);
 }
 
+/* Advances the test clock by `seconds`. */
+static void advance(TestClock *clock, int64_t seconds) { clock->now_micros += seconds * 1000000LL; }
+
+/* Promotion through staging into production (requires_success_in), the periodic sweep (approvals
+ * expired), admin lease release refused outside an execution, and what was live at past instants,
+ * on a host clock (the lease-expiry path itself is in test_callbacks.c). */
+static void test_governance(void) {
+  TestClock clock = {1772352000000000LL, 0}; /* 2026-03-01T08:00:00Z */
+  DgEngine *e = NULL;
+  char *out = NULL;
+  CHECK_OK(dg_engine_open_with_clock(":memory:", test_clock_now, &clock, NULL, &e));
+  CHECK_OK_DISCARD(dg_project_create(e, "japm", "acme", "JAPM", ALICE, &out));
+  CHECK_OK_DISCARD(dg_environment_create(e, "japm", "{\"name\":\"staging\"}", ALICE, &out));
+  CHECK_OK_DISCARD(dg_environment_create(
+      e, "japm", "{\"name\":\"production\",\"policy\":{\"approval_rules\":[{\"name\":\"admins\",\"required_approvals\":1,"
+      "\"eligible_roles\":[\"admin\"]}],\"request_roles\":[\"admin\"],\"execute_roles\":[\"admin\"],"
+      "\"requires_success_in\":[\"staging\"],\"lease_ttl_seconds\":600}}", ALICE, &out));
+  CHECK_OK_DISCARD(dg_environment_create(
+      e, "japm", "{\"name\":\"qa\",\"policy\":{\"approval_rules\":[{\"name\":\"lead\",\"required_approvals\":1,"
+      "\"eligible_roles\":[\"lead\"]}],\"approval_ttl_seconds\":60}}", ALICE, &out));
+  register_version(e, "prompt_version", "chatbot", "1.1.0");
+  register_version(e, "prompt_version", "chatbot", "1.2.0");
+
+  /* Production refuses versions that have not gone live in staging. */
+  CHECK_STATUS(dg_deployment_request(e, "japm", "{\"environment\":\"production\",\"name\":\"direct\",\"items\":[" CHATBOT_110 "]}",
+                                     ALICE, &out),
+               DG_ERROR_VALIDATION_FAILED);
+  json_t *v = take_json(dg_last_error_findings());
+  CHECK_STREQ(jstr(v, "errors.0.code"), "promotion_required");
+  json_decref(v);
+
+  /* Only a deployment that went live may be promoted. */
+  char *staged = request(e, "staging", "s1", "[" CHATBOT_110 "]", DAVE);
+  CHECK_STATUS(dg_deployment_promote(e, "japm", staged, "production", ALICE, &out), DG_ERROR_INVALID_TRANSITION);
+  CHECK_MESSAGE_HAS("cannot promote a deployment that is `pending`");
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", staged, LENA, NULL, &out));
+  advance(&clock, 3600); /* 09:00 */
+  CHECK_OK(dg_deployment_execute(e, "japm", staged, DAVE, NULL, NULL, NULL, &out));
+  check_status_of(out, "deployed");
+  CHECK_STATUS(dg_deployment_promote(e, "japm", staged, "production", DAVE, &out), DG_ERROR_FORBIDDEN);
+  CHECK_STATUS(dg_deployment_promote(e, "japm", staged, "staging", ALICE, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("already in `staging`");
+  CHECK_STATUS(dg_deployment_promote(e, "japm", staged, "nowhere", ALICE, &out), DG_ERROR_NOT_FOUND);
+
+  /* The promotion: same versions, `promoted_from`, governed by production's policy. */
+  CHECK_OK(dg_deployment_promote(e, "japm", staged, "production", ALICE, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "kind"), "promotion");
+  CHECK_STREQ(jstr(v, "status"), "pending");
+  CHECK_STREQ(jstr(v, "promoted_from"), staged);
+  CHECK_STREQ(jstr(v, "environment"), "production");
+  CHECK_STREQ(jstr(v, "requested_by"), "alice");
+  CHECK(json_array_size(jpath(v, "items")) == 1);
+  CHECK_STREQ(jstr(v, "items.0.version_tag"), "1.1.0");
+  CHECK_STREQ(jstr(v, "items.0.status"), "pending");
+  char *promoted = strdup(jstr(v, "id"));
+  json_decref(v);
+  CHECK_STATUS(dg_deployment_execute(e, "japm", promoted, ALICE, NULL, NULL, NULL, &out), DG_ERROR_POLICY_VIOLATION);
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", promoted, BOB, NULL, &out));
+  advance(&clock, 3600); /* 10:00 */
+  CHECK_OK(dg_deployment_execute(e, "japm", promoted, BOB, NULL, NULL, NULL, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "deployed");
+  CHECK(json_is_null(jpath(v, "lease_expires_at"))); /* the lease ends with the execution */
+  json_decref(v);
+
+  /* A lease exists only while deploying; releasing one needs an admin and a reason. */
+  CHECK_STATUS(dg_lease_release(e, "japm", promoted, ALICE, "stuck", &out), DG_ERROR_INVALID_TRANSITION);
+  CHECK_MESSAGE_HAS("`deployed`");
+  CHECK_STATUS(dg_lease_release(e, "japm", promoted, DAVE, "stuck", &out), DG_ERROR_FORBIDDEN);
+  CHECK_STATUS(dg_lease_release(e, "japm", promoted, ALICE, "  ", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("a reason is required");
+
+  /* The sweep: nothing to do, then approvals past their TTL go back to pending (idempotent). */
+  CHECK_OK(dg_sweep(e, &out));
+  v = take_json(out);
+  CHECK(json_object_size(v) == 2 && json_array_size(jpath(v, "leases_expired")) == 0 &&
+        json_array_size(jpath(v, "approvals_expired")) == 0);
+  json_decref(v);
+  char *waiting = request(e, "qa", "q1", "[" CHATBOT_110 "]", DAVE);
+  CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", waiting, LENA, NULL, &out));
+  advance(&clock, 120); /* 10:02 */
+  CHECK_OK(dg_sweep(e, &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "approvals_expired")) == 1);
+  CHECK_STREQ(jstr(v, "approvals_expired.0"), waiting);
+  CHECK(json_array_size(jpath(v, "leases_expired")) == 0);
+  json_decref(v);
+  CHECK_OK(dg_deployment_get(e, "japm", waiting, &out));
+  check_status_of(out, "pending");
+  CHECK_OK(dg_sweep(e, &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "approvals_expired")) == 0);
+  json_decref(v);
+  CHECK_OK(dg_audit_log(e, "japm", waiting, 0, NULL, &out));
+  v = take_json(out);
+  json_t *last = json_array_get(v, json_array_size(v) - 1);
+  CHECK_STREQ(jstr(last, "action"), "deployment.approvals_expired");
+  CHECK_STREQ(jstr(last, "actor_id"), "deploygov:sweep");
+  CHECK_STREQ(jstr(last, "reason"), "approvals expired");
+  json_decref(v);
+
+  /* Point in time: nothing before 10:00 in production, the promotion from 10:00 on (any offset). */
+  CHECK_OK(dg_active_state_at(e, "japm", "production", "2026-03-01T09:59:59.999999Z", &out));
+  v = take_json(out);
+  CHECK(json_is_array(v) && json_array_size(v) == 0);
+  json_decref(v);
+  CHECK_OK(dg_active_state_at(e, "japm", "production", "2026-03-01T11:00:00+01:00", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  CHECK_STREQ(jstr(v, "0.entity_id"), "chatbot");
+  CHECK_STREQ(jstr(v, "0.version_tag"), "1.1.0");
+  CHECK_STREQ(jstr(v, "0.deployment_id"), promoted);
+  CHECK_STREQ(jstr(v, "0.since"), "2026-03-01T10:00:00Z");
+  CHECK_STREQ(jstr(v, "0.requested_by"), "alice");
+  CHECK(json_array_size(jpath(v, "0.approved_by")) == 1);
+  CHECK_STREQ(jstr(v, "0.approved_by.0"), "bob");
+  CHECK_STREQ(jstr(v, "0.executed_by"), "bob");
+  json_decref(v);
+  CHECK_OK(dg_deployments_live_at(e, "japm", "staging", "2026-03-01T09:30:00Z", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  CHECK_STREQ(jstr(v, "0.id"), staged);
+  CHECK_STREQ(jstr(v, "0.status"), "deployed");
+  json_decref(v);
+  CHECK_OK(dg_deployments_live_at(e, "japm", "staging", "2026-03-01T08:30:00Z", &out));
+  v = take_json(out);
+  CHECK(json_is_array(v) && json_array_size(v) == 0);
+  json_decref(v);
+  CHECK_STATUS(dg_active_state_at(e, "japm", "nowhere", "2026-03-01T09:30:00Z", &out), DG_ERROR_NOT_FOUND);
+  CHECK_STATUS(dg_deployments_live_at(e, "nope", "staging", "2026-03-01T09:30:00Z", &out), DG_ERROR_NOT_FOUND);
+  CHECK_STATUS(dg_active_state_at(e, "japm", "production", "1 March 2026", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("`at` must be an RFC 3339 time like `2026-03-01T09:00:00Z`, got `1 March 2026`");
+  CHECK_STATUS(dg_deployments_live_at(e, "japm", "production", "2026-03-01T09:30:00", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("`at` must be an RFC 3339 time");
+
+  CHECK_OK_DISCARD(dg_audit_verify(e, &out));
+  free(staged);
+  free(promoted);
+  free(waiting);
+  dg_engine_free(e);
+}
+
 int main(int argc, char **argv) {
   const char *tmpdir = argc > 1 ? argv[1] : "/tmp";
   test_names();
@@ -537,6 +681,7 @@ int main(int argc, char **argv) {
   dg_engine_free(e);
   test_events();
   test_clock();
+  test_governance();
   printf("test_api: ok\n");
   return 0;
 }

@@ -1,5 +1,5 @@
 /* Bad input: NULL handles and pointers, invalid UTF-8, malformed JSON, unknown enum strings, ids
- * that do not exist, zero-length and huge strings. Each gets a clear status and message, never a
+ * that do not exist, zero-length and huge strings, timestamps that are not RFC 3339. Each gets a clear status and message, never a
  * crash, and nothing is written on failure (neither out-pointers nor the store). */
 #include <stdbool.h>
 
@@ -54,6 +54,12 @@ static void test_null_engine(void) {
   REFUSED(dg_pending_approvals(n, "p", ALICE, &out), I);
   REFUSED(dg_audit_log(n, "p", NULL, 0, NULL, &out), I);
   REFUSED(dg_audit_verify(n, &out), I);
+  REFUSED(dg_deployment_promote(n, "p", "d", "x", ALICE, &out), I);
+  REFUSED(dg_lease_release(n, "p", "d", ALICE, "r", &out), I);
+  REFUSED(dg_sweep(n, &out), I);
+  CHECK_MESSAGE_HAS("`engine` must not be null");
+  REFUSED(dg_active_state_at(n, "p", "x", "2026-03-01T09:00:00Z", &out), I);
+  REFUSED(dg_deployments_live_at(n, "p", "x", "2026-03-01T09:00:00Z", &out), I);
   bool found = true;
   REFUSED(dg_active_version(n, "p", "x", "t", "i", &out, NULL, &found), I);
   CHECK(found);
@@ -89,6 +95,35 @@ static void test_null_arguments(DgEngine *e) {
   REFUSED(dg_environments_compare(e, "japm", "staging", NULL, &out), I);
   CHECK_STATUS(dg_events_after(e, "japm", 0, NULL, NULL), I);
   CHECK_MESSAGE_HAS("`out` must not be null");
+  REFUSED(dg_deployment_promote(e, NULL, "d", "production", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("`project` must not be null");
+  REFUSED(dg_deployment_promote(e, "japm", NULL, "production", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("`deployment_id` must not be null");
+  REFUSED(dg_deployment_promote(e, "japm", "d", NULL, ALICE, &out), I);
+  CHECK_MESSAGE_HAS("`to_environment` must not be null");
+  REFUSED(dg_deployment_promote(e, "japm", "d", "production", NULL, &out), I);
+  CHECK_MESSAGE_HAS("`actor` must not be null");
+  CHECK_STATUS(dg_deployment_promote(e, "japm", "d", "production", ALICE, NULL), I);
+  CHECK_MESSAGE_HAS("`out` must not be null");
+  REFUSED(dg_lease_release(e, "japm", "d", ALICE, NULL, &out), I);
+  CHECK_MESSAGE_HAS("`reason` must not be null");
+  REFUSED(dg_lease_release(e, "japm", "d", NULL, "r", &out), I);
+  CHECK_MESSAGE_HAS("`actor` must not be null");
+  REFUSED(dg_lease_release(e, "japm", NULL, ALICE, "r", &out), I);
+  CHECK_MESSAGE_HAS("`deployment_id` must not be null");
+  CHECK_STATUS(dg_lease_release(e, "japm", "d", ALICE, "r", NULL), I);
+  CHECK_STATUS(dg_sweep(e, NULL), I);
+  CHECK_MESSAGE_HAS("`out` must not be null");
+  REFUSED(dg_active_state_at(e, "japm", "staging", NULL, &out), I);
+  CHECK_MESSAGE_HAS("`at` must not be null");
+  REFUSED(dg_active_state_at(e, "japm", NULL, "2026-03-01T09:00:00Z", &out), I);
+  CHECK_MESSAGE_HAS("`environment` must not be null");
+  CHECK_STATUS(dg_active_state_at(e, "japm", "staging", "2026-03-01T09:00:00Z", NULL), I);
+  REFUSED(dg_deployments_live_at(e, NULL, "staging", "2026-03-01T09:00:00Z", &out), I);
+  CHECK_MESSAGE_HAS("`project` must not be null");
+  REFUSED(dg_deployments_live_at(e, "japm", "staging", NULL, &out), I);
+  CHECK_MESSAGE_HAS("`at` must not be null");
+  CHECK_STATUS(dg_deployments_live_at(e, "japm", "staging", "2026-03-01T09:00:00Z", NULL), I);
   int freed = 0;
   CHECK_STATUS(dg_subscriber_register(e, NULL, ignore_event, &freed, count_free), I);
   CHECK_MESSAGE_HAS("`name` must not be null");
@@ -143,6 +178,12 @@ static void test_invalid_utf8_and_json(DgEngine *e) {
   CHECK_MESSAGE_HAS("limit must be between 1 and 500");
   REFUSED(dg_events_after(e, "\xff", 0, NULL, &out), I);
   CHECK_MESSAGE_HAS("`project` is not valid utf-8");
+  REFUSED(dg_deployment_promote(e, "japm", "d", "prod\xc3", ALICE, &out), I);
+  CHECK_MESSAGE_HAS("`to_environment` is not valid utf-8");
+  REFUSED(dg_lease_release(e, "japm", "d", ALICE, "\xff", &out), I);
+  CHECK_MESSAGE_HAS("`reason` is not valid utf-8");
+  REFUSED(dg_deployment_promote(e, "japm", "d", "production", "{\"id\":\"alice\"", &out), I);
+  CHECK_MESSAGE_HAS("invalid json in `actor`");
   /* Input types refuse unknown members (a typo is an error, not a silently dropped field). */
   REFUSED(dg_deployment_request(e, "japm",
                                 "{\"enviroment\":\"staging\",\"environment\":\"staging\",\"name\":\"n\",\"items\":[{"
@@ -213,6 +254,11 @@ static void test_missing_ids(DgEngine *e) {
   REFUSED(dg_environments_compare(e, "japm", "staging", "nope", &out), N);
   REFUSED(dg_pending_approvals(e, "nope", BOB, &out), N);
   REFUSED(dg_audit_log(e, "nope", NULL, 0, NULL, &out), N);
+  REFUSED(dg_deployment_promote(e, "japm", "0190-nope", "production", ALICE, &out), N);
+  REFUSED(dg_deployment_promote(e, "nope", "0190-nope", "production", ALICE, &out), N);
+  REFUSED(dg_lease_release(e, "japm", "0190-nope", ALICE, "stuck", &out), N);
+  REFUSED(dg_active_state_at(e, "japm", "nope", "2026-03-01T09:00:00Z", &out), N);
+  REFUSED(dg_deployments_live_at(e, "nope", "staging", "2026-03-01T09:00:00Z", &out), N);
   /* The hot path answers "nothing live" for unknown names. */
   char *tag = SENTINEL;
   bool found = true;
@@ -306,6 +352,79 @@ static void test_events(DgEngine *e) {
   CHECK(!existed);
 }
 
+/* Timestamps of the point-in-time queries are RFC 3339; anything else is refused with a message
+ * that says so and quotes (the start of) the text, before the project or environment is looked
+ * up. */
+static void test_timestamps(DgEngine *e) {
+  char *out;
+  const int32_t I = DG_ERROR_INVALID_INPUT;
+  const char *bad[] = {"",
+                       "yesterday",
+                       "2026-03-01",                /* a date */
+                       "2026-03-01T09:00:00",       /* no offset */
+                       "2026-02-30T09:00:00Z",      /* no such day */
+                       "2026-03-01T25:00:00Z",      /* no such hour */
+                       "2026-03-01T09:00:00Z trailing",
+                       "1772355600",                /* epoch seconds */
+                       NULL};
+  for (const char **t = bad; *t != NULL; t++) {
+    REFUSED(dg_active_state_at(e, "japm", "staging", *t, &out), I);
+    CHECK_MESSAGE_HAS("`at` must be an RFC 3339 time like `2026-03-01T09:00:00Z`, got `");
+    CHECK_MESSAGE_HAS(*t);
+    REFUSED(dg_deployments_live_at(e, "japm", "staging", *t, &out), I);
+    CHECK_MESSAGE_HAS("`at` must be an RFC 3339 time");
+  }
+  REFUSED(dg_active_state_at(e, "nope", "nope", "soon", &out), I); /* arguments first */
+  REFUSED(dg_deployments_live_at(e, "japm", "staging", "2026-03-01T09:00:00\xffZ", &out), I);
+  CHECK_MESSAGE_HAS("`at` is not valid utf-8");
+  /* A 1 MB timestamp: refused, and the message quotes only its start. */
+  size_t n = 1024u * 1024u;
+  char *huge = malloc(n + 1);
+  CHECK(huge != NULL);
+  memset(huge, '9', n);
+  huge[n] = '\0';
+  REFUSED(dg_active_state_at(e, "japm", "staging", huge, &out), I);
+  char *m = dg_last_error_message();
+  CHECK(m != NULL && strlen(m) < 300 && strstr(m, "999...`") != NULL);
+  dg_string_free(m);
+  free(huge);
+  /* Fractions and offsets are fine: nothing was live in staging. */
+  const char *good[] = {"2026-03-01T09:00:00Z", "2026-03-01T09:00:00.123456Z", "2026-03-01T10:00:00+01:00", "2026-03-01t09:00:00z",
+                        NULL};
+  for (const char **t = good; *t != NULL; t++) {
+    CHECK_OK(dg_active_state_at(e, "japm", "staging", *t, &out));
+    json_t *v = take_json(out);
+    CHECK(json_is_array(v) && json_array_size(v) == 0);
+    json_decref(v);
+    CHECK_OK(dg_deployments_live_at(e, "japm", "staging", *t, &out));
+    v = take_json(out);
+    CHECK(json_is_array(v) && json_array_size(v) == 0);
+    json_decref(v);
+  }
+}
+
+/* Promotion and lease release refuse unauthorized actors and blank reasons before any lookup,
+ * and name what is missing. */
+static void test_governance(DgEngine *e) {
+  char *out;
+  REFUSED(dg_lease_release(e, "japm", "0190-nope", DAVE, "stuck", &out), DG_ERROR_FORBIDDEN);
+  CHECK_MESSAGE_HAS("`dave`");
+  REFUSED(dg_lease_release(e, "japm", "0190-nope", ALICE, "", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("a reason is required to release a lease");
+  REFUSED(dg_lease_release(e, "japm", "0190-nope", ALICE, " \t ", &out), DG_ERROR_INVALID_INPUT);
+  REFUSED(dg_deployment_promote(e, "japm", "d", "", ALICE, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("environment name must not be empty");
+  REFUSED(dg_deployment_promote(e, "japm", "d", "tab\there", ALICE, &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("control characters");
+  REFUSED(dg_deployment_promote(e, "japm", "d", "production", "{\"id\":\"\",\"roles\":[\"admin\"]}", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("actor id must not be empty");
+  /* The sweep has nothing to do here and writes nothing. */
+  CHECK_OK(dg_sweep(e, &out));
+  json_t *v = take_json(out);
+  CHECK(json_array_size(jpath(v, "leases_expired")) == 0 && json_array_size(jpath(v, "approvals_expired")) == 0);
+  json_decref(v);
+}
+
 static void test_last_error_state(DgEngine *e) {
   char *out = NULL;
   CHECK_STATUS(dg_project_get(e, "nope", &out), DG_ERROR_NOT_FOUND);
@@ -331,6 +450,8 @@ int main(void) {
   test_missing_ids(e);
   test_empty_and_huge(e);
   test_events(e);
+  test_timestamps(e);
+  test_governance(e);
   test_last_error_state(e);
   /* Nothing above changed the store except the one project created on purpose. */
   char *out = NULL;

@@ -1,6 +1,8 @@
 /* Host callbacks: a failing executor (revert, messages, truncation), custom validators
- * (findings, failures, ownership of user_data, calls back into the engine) and event subscribers
- * (order, signatures, unregistering, ownership of user_data, calls back into the engine). */
+ * (findings, failures, ownership of user_data, calls back into the engine), event subscribers
+ * (order, signatures, unregistering, ownership of user_data, calls back into the engine) and
+ * executors that hang past their lease (the sweep or an admin ends the execution; the late report
+ * is a conflict). */
 #include <stdbool.h>
 
 #include "fixture.h"
@@ -391,6 +393,152 @@ static void test_subscribers(void) {
   free(id);
 }
 
+#define ROOT "{\"id\":\"root\",\"roles\":[\"admin\"]}"
+#define CHATBOT(tag) "[{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"" tag "\"}]"
+
+/* A host that hangs past its lease (core/tests/governance.rs): its executor lets the engine's
+ * clock run past the lease and calls the periodic sweep, or has an admin release the lease. */
+typedef struct {
+  DgEngine *engine;
+  int64_t now;      /* the engine's clock, microseconds since the epoch */
+  const char *self; /* the deployment being executed */
+  const char *next; /* a deployment waiting for the environment */
+  json_t *report;   /* the sweep's report, read inside the executor */
+  int calls;
+  int32_t released_by_dev; /* status of a developer's dg_lease_release */
+  char *released;          /* the deployment as an admin's dg_lease_release returned it */
+} Hang;
+
+static int64_t hang_now(void *user_data) { return ((Hang *)user_data)->now; }
+
+/* Hangs past the lease; meanwhile the periodic sweep runs. */
+static int32_t hang_past_lease(void *user_data, const DgActivation *a, char *message, size_t capacity) {
+  Hang *h = user_data;
+  (void)a, (void)message, (void)capacity;
+  h->calls++;
+  char *out = NULL;
+  CHECK_OK(dg_sweep(h->engine, &out));
+  json_t *v = take_json(out);
+  CHECK(json_array_size(jpath(v, "leases_expired")) == 0); /* not before the lease ends */
+  json_decref(v);
+  h->now += 3600 * 1000000LL; /* the default lease: one hour */
+  CHECK_OK(dg_sweep(h->engine, &out));
+  h->report = take_json(out);
+  /* The environment is free again: another deployment may run now. */
+  CHECK_OK(dg_deployment_check(h->engine, "japm", h->next, ALICE, "execute", &out));
+  v = take_json(out);
+  CHECK(json_is_true(jpath(v, "allowed")));
+  json_decref(v);
+  return 0; /* the late report */
+}
+
+/* Hangs; an admin releases the lease meanwhile (a developer may not). */
+static int32_t hang_until_released(void *user_data, const DgActivation *a, char *message, size_t capacity) {
+  Hang *h = user_data;
+  (void)a, (void)message, (void)capacity;
+  h->calls++;
+  char *out = NULL;
+  h->released_by_dev = dg_lease_release(h->engine, "japm", h->self, DAVE, "stuck", &out);
+  CHECK(out == NULL);
+  CHECK_OK(dg_lease_release(h->engine, "japm", h->self, ROOT, "host crashed", &h->released));
+  return 0;
+}
+
+/* The last audit entry of a deployment. */
+static json_t *last_audit(DgEngine *e, const char *id) {
+  char *out = NULL;
+  CHECK_OK(dg_audit_log(e, "japm", id, 0, NULL, &out));
+  json_t *all = take_json(out);
+  CHECK(json_array_size(all) > 0);
+  json_t *last = json_incref(json_array_get(all, json_array_size(all) - 1));
+  json_decref(all);
+  return last;
+}
+
+static void test_lease_expiry(void) {
+  Hang h = {NULL, 1768467600000000LL, NULL, NULL, NULL, 0, DG_OK, NULL}; /* 2026-01-15T09:00:00Z */
+  CHECK_OK(dg_engine_open_with_clock(":memory:", hang_now, &h, NULL, &h.engine));
+  DgEngine *e = h.engine;
+  char *out = NULL;
+  setup_japm(e);
+  register_version(e, "prompt_version", "chatbot", "1.3.0");
+  char *base = request(e, "development", "base", CHATBOT("1.1.0"), ALICE);
+  CHECK_OK(dg_deployment_execute(e, "japm", base, ALICE, NULL, NULL, NULL, &out));
+  check_status_of(out, "deployed");
+  char *stuck = request(e, "development", "stuck", CHATBOT("1.2.0"), ALICE);
+  char *next = request(e, "development", "next", CHATBOT("1.3.0"), ALICE);
+  h.self = stuck;
+  h.next = next;
+
+  /* The late report is refused: the sweep already ended the execution. */
+  out = (char *)"untouched";
+  CHECK_STATUS(dg_deployment_execute(e, "japm", stuck, ALICE, NULL, hang_past_lease, &h, &out), DG_ERROR_CONFLICT);
+  CHECK(out == (char *)"untouched" && h.calls == 1);
+  CHECK_MESSAGE_HAS("changed while it was executing");
+  CHECK(json_array_size(jpath(h.report, "leases_expired")) == 1);
+  CHECK_STREQ(jstr(h.report, "leases_expired.0"), stuck);
+  CHECK(json_array_size(jpath(h.report, "approvals_expired")) == 0);
+  CHECK_OK(dg_deployment_get(e, "japm", stuck, &out));
+  json_t *v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "failed");
+  CHECK_STREQ(jstr(v, "items.0.status"), "failed");
+  CHECK(strstr(jstr(v, "items.0.error_message"), "lease expired") != NULL);
+  CHECK(json_is_null(jpath(v, "lease_expires_at")));
+  json_decref(v);
+  /* The active state is untouched. */
+  char *tag = NULL;
+  bool found = false;
+  CHECK_OK(dg_active_version(e, "japm", "development", "prompt_version", "chatbot", &tag, NULL, &found));
+  CHECK(found);
+  CHECK_STREQ(tag, "1.1.0");
+  dg_string_free(tag);
+  v = last_audit(e, stuck);
+  CHECK_STREQ(jstr(v, "action"), "deployment.lease_expired");
+  CHECK_STREQ(jstr(v, "actor_id"), "deploygov:sweep");
+  json_decref(v);
+
+  /* Nothing left to sweep; the next deployment runs. */
+  CHECK_OK(dg_sweep(e, &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "leases_expired")) == 0 && json_array_size(jpath(v, "approvals_expired")) == 0);
+  json_decref(v);
+  CHECK_OK(dg_deployment_execute(e, "japm", next, ALICE, NULL, NULL, NULL, &out));
+  check_status_of(out, "deployed");
+  CHECK_OK_DISCARD(dg_audit_verify(e, &out));
+  json_decref(h.report);
+  free(base);
+  free(stuck);
+  free(next);
+  dg_engine_free(e);
+}
+
+static void test_lease_release(void) {
+  Hang h = {NULL, 1768467600000000LL, NULL, NULL, NULL, 0, DG_OK, NULL};
+  CHECK_OK(dg_engine_open_with_clock(":memory:", hang_now, &h, NULL, &h.engine));
+  DgEngine *e = h.engine;
+  char *out = NULL;
+  setup_japm(e);
+  char *id = request(e, "development", "hangs", CHATBOT("1.1.0"), ALICE);
+  h.self = id;
+  CHECK_STATUS(dg_deployment_execute(e, "japm", id, ALICE, NULL, hang_until_released, &h, &out), DG_ERROR_CONFLICT);
+  CHECK_MESSAGE_HAS("changed while it was executing");
+  CHECK(h.calls == 1 && h.released_by_dev == DG_ERROR_FORBIDDEN);
+  check_status_of(h.released, "failed");
+  json_t *v = last_audit(e, id);
+  CHECK_STREQ(jstr(v, "action"), "deployment.lease_released");
+  CHECK_STREQ(jstr(v, "actor_id"), "root");
+  CHECK_STREQ(jstr(v, "reason"), "host crashed");
+  json_decref(v);
+  CHECK_OK(dg_active_state(e, "japm", "development", &out));
+  v = take_json(out);
+  CHECK(json_is_array(v) && json_array_size(v) == 0);
+  json_decref(v);
+  CHECK_STATUS(dg_lease_release(e, "japm", id, ROOT, "again", &out), DG_ERROR_INVALID_TRANSITION);
+  CHECK_MESSAGE_HAS("`failed`");
+  free(id);
+  dg_engine_free(e);
+}
+
 int main(void) {
   DgEngine *e = NULL;
   CHECK_OK(dg_engine_open(":memory:", &e));
@@ -400,6 +548,8 @@ int main(void) {
   test_validators();
   test_reentrant_validator();
   test_subscribers();
+  test_lease_expiry();
+  test_lease_release();
   printf("test_callbacks: ok\n");
   return 0;
 }

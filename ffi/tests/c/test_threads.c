@@ -1,6 +1,6 @@
-/* One engine used from several threads at once: writers deploying their own entities, readers
- * on the hot path, per-thread last errors, a subscriber called from every writing thread, and a
- * close while calls are in flight.
+/* One engine used from several threads at once: writers deploying their own entities and running
+ * the sweep, readers on the hot path, per-thread last errors, a subscriber called from every
+ * writing thread, and a close while calls are in flight.
  * Usage: test_threads TMPDIR */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,6 +36,12 @@ static void *deploy_worker(void *arg) {
     check_status_of(out, "deployed");
     free(id);
     w->deployed++;
+    /* The periodic sweep runs concurrently with the other writers' executions: their leases (one
+     * hour) hold, so it ends none of them. */
+    CHECK_OK(dg_sweep(w->engine, &out));
+    json_t *report = take_json(out);
+    CHECK(json_array_size(jpath(report, "leases_expired")) == 0 && json_array_size(jpath(report, "approvals_expired")) == 0);
+    json_decref(report);
     char *tag = NULL;
     bool found = false;
     CHECK_OK(dg_active_version(w->engine, "japm", env, "prompt_version", entity, &tag, NULL, &found));

@@ -120,6 +120,26 @@ static void test_workflow() {
   CHECK(has(e.set_variables("japm", "development", R"([{"key":"A","value":"1"}])", alice), "\"A\""));
   CHECK(has(e.set_policy("japm", "development", "{}", alice), "\"four_eyes\":true"));
 
+  // Promotion, leases, the sweep and point-in-time queries.
+  expect_error(DG_ERROR_INVALID_TRANSITION, [&] { e.promote("japm", second, "development", alice); });  // rolled back
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.promote("japm", id, "production", alice); });           // already there
+  std::string promoted = e.promote("japm", id, "development", alice);
+  CHECK(has(promoted, "\"kind\":\"promotion\"") && has(promoted, "\"promoted_from\":\"" + id + "\"") &&
+        has(promoted, "\"status\":\"approved\""));
+  std::string promotion = field(promoted, "id");
+  CHECK(has(e.execute("japm", promotion, dave), "\"status\":\"deployed\""));
+  dg::Error running = expect_error(DG_ERROR_INVALID_TRANSITION, [&] { e.release_lease("japm", promotion, alice, "stuck"); });
+  CHECK(has(running.what(), "`deployed`"));
+  expect_error(DG_ERROR_FORBIDDEN, [&] { e.release_lease("japm", promotion, dave, "stuck"); });
+  CHECK(e.sweep() == R"({"leases_expired":[],"approvals_expired":[]})");
+  std::string then = e.active_state_at("japm", "development", "2999-01-01T00:00:00Z");
+  CHECK(has(then, "\"deployment_id\":\"" + promotion + "\"") && has(then, "\"executed_by\":\"dave\""));
+  CHECK(e.active_state_at("japm", "development", "2000-01-01T00:00:00+02:00") == "[]");
+  CHECK(has(e.deployments_live_at("japm", "development", "2999-01-01T00:00:00Z"), promotion));
+  dg::Error when = expect_error(DG_ERROR_INVALID_INPUT, [&] { e.deployments_live_at("japm", "development", "tomorrow"); });
+  CHECK(has(when.what(), "RFC 3339"));
+  expect_error(DG_ERROR_NOT_FOUND, [&] { e.active_state_at("japm", "nowhere", "2026-01-01T00:00:00Z"); });
+
   std::string third = request(e, "production", item("prompt_version", "chatbot", "1.2.0"), alice);
   CHECK(has(e.reject("japm", third, bob, "no"), "rejected"));
   std::string fourth = request(e, "production", item("prompt_version", "chatbot", "1.2.0"), alice);
