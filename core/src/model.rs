@@ -212,6 +212,9 @@ pub struct Version {
     pub registered_by: String,
     /// When.
     pub registered_at: DateTime<Utc>,
+    /// Set while the version is quarantined: refused in new deployments and promotions.
+    #[serde(default)]
+    pub quarantine: Option<Decision>,
 }
 
 string_enum!(
@@ -392,6 +395,12 @@ pub struct Deployment {
     /// While `deploying`: when the execution's lease on the environment expires.
     #[serde(default)]
     pub lease_expires_at: Option<DateTime<Utc>>,
+    /// Not to be executed before this time.
+    #[serde(default)]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Cancelled by the sweep when not started by this time.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency revision, bumped by every change.
     pub revision: i64,
     /// Idempotency key given at request.
@@ -439,6 +448,8 @@ impl Deployment {
             warnings: vec![],
             activation_seq: None,
             lease_expires_at: None,
+            scheduled_for: None,
+            expires_at: None,
             revision: 1,
             idempotency_key: None,
         }
@@ -462,6 +473,12 @@ pub struct DeploymentRequest {
     /// `conflict` (different content).
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// Not to be executed before this time (finding `not_yet_due`).
+    #[serde(default)]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Cancelled by the sweep when not started by this time.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// What is live for one entity in one environment.
@@ -528,6 +545,8 @@ pub struct SweepReport {
     pub leases_expired: Vec<String>,
     /// Approved deployments whose approvals expired: back to `pending`.
     pub approvals_expired: Vec<String>,
+    /// Deployments not started before their `expires_at`: now `cancelled`.
+    pub schedules_expired: Vec<String>,
 }
 
 /// One entity whose live version differs between two environments.

@@ -76,6 +76,8 @@ pub struct Policy {
     /// Environments where the same versions must have gone live (and not been rolled back)
     /// before they may be deployed here (finding `promotion_required`).
     pub requires_success_in: Vec<String>,
+    /// Quarantine the versions a successful rollback takes out of this environment.
+    pub quarantine_on_rollback: bool,
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -104,6 +106,7 @@ impl Policy {
             rollback: RollbackPolicy { requires_approval: false, roles: vec![] },
             lease_ttl_seconds: DEFAULT_LEASE_TTL_SECONDS,
             requires_success_in: vec![],
+            quarantine_on_rollback: false,
         }
     }
 

@@ -137,6 +137,19 @@ pub(crate) fn builtin(tx: &dyn StoreTx, env: &Environment, items: &[ItemSpec], r
             ));
             continue;
         };
+        if let Some(q) = &version.quarantine {
+            report.push(Finding::error(
+                "version_quarantined",
+                format!(
+                    "version `{}` of `{}` `{}` is quarantined: {}",
+                    item.version_tag,
+                    item.entity_type,
+                    item.entity_id,
+                    q.reason.as_deref().unwrap_or("no reason given")
+                ),
+                Some(i),
+            ));
+        }
         for dep in &version.spec.dependencies {
             let in_deployment = items.iter().find(|o| o.entity_type == dep.entity_type && o.entity_id == dep.entity_id);
             let (candidate, source) = match in_deployment {

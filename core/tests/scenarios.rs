@@ -34,6 +34,7 @@ const NO_ACTOR: &[&str] = &[
     "verify_audit",
     "events_after",
     "sweep",
+    "due",
     "active_state_at",
     "deployments_live_at",
     "advance_clock",
@@ -264,6 +265,16 @@ impl Run {
             "release_lease" => {
                 with(&["reason"], DEP)?;
                 out(e.release_lease(&a.project()?, &a.str("deployment_id")?, who()?, &a.str("reason")?))
+            }
+            "quarantine_version" | "release_version" => {
+                a.allow(&["project", "entity_type", "entity_id", "version_tag", "reason"])?;
+                let f = if op == "quarantine_version" { Engine::quarantine_version } else { Engine::release_version };
+                let (t, i, v) = (a.str("entity_type")?, a.str("entity_id")?, a.str("version_tag")?);
+                out(f(e, &a.project()?, &t, &i, &v, who()?, &a.str("reason")?))
+            }
+            "due" => {
+                a.allow(&["project"])?;
+                out(e.due(&a.project()?))
             }
             "sweep" => {
                 a.allow(&[])?;

@@ -223,11 +223,82 @@ impl Engine {
                     spec.version_tag, spec.entity_type, spec.entity_id
                 )));
             }
-            let v = Version { project_id: project.to_owned(), spec: spec.clone(), registered_by: actor.id.clone(), registered_at: now };
+            let v = Version {
+                project_id: project.to_owned(),
+                spec: spec.clone(),
+                registered_by: actor.id.clone(),
+                registered_at: now,
+                quarantine: None,
+            };
             tx.insert_version(&v)?;
             let object = format!("{}/{}@{}", spec.entity_type, spec.entity_id, spec.version_tag);
             record(tx, now, &actor.id, "version.registered", project, ("version", &object), json!(null), snapshot(&v), None)?;
             Ok(v)
         })
     }
+
+    /// Quarantines a catalog version with a reason: it is refused in new deployments and
+    /// promotions (`version_quarantined`) until released. Requires `admin` or `tenant_admin`.
+    pub fn quarantine_version(
+        &self,
+        project: &str,
+        entity_type: &str,
+        entity_id: &str,
+        version_tag: &str,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Version> {
+        self.set_quarantine(project, (entity_type, entity_id, version_tag), actor, reason, true)
+    }
+
+    /// Releases a quarantined version. Requires `admin` or `tenant_admin`.
+    pub fn release_version(
+        &self,
+        project: &str,
+        entity_type: &str,
+        entity_id: &str,
+        version_tag: &str,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Version> {
+        self.set_quarantine(project, (entity_type, entity_id, version_tag), actor, reason, false)
+    }
+
+    fn set_quarantine(&self, project: &str, key: (&str, &str, &str), actor: &Actor, reason: &str, on: bool) -> Result<Version> {
+        actor.check()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::invalid_input("a reason is required"));
+        }
+        require_role(actor, &admin_roles(), if on { "quarantine versions" } else { "release quarantined versions" })?;
+        let now = self.now();
+        self.write(|tx| quarantine(tx, project, key, (&actor.id, now), reason, on))
+    }
+}
+
+/// Sets or clears the quarantine of a version inside `tx`, audited as `version.quarantined` or
+/// `version.released`. Refuses a version already in the requested state.
+pub(super) fn quarantine(
+    tx: &dyn StoreTx,
+    project: &str,
+    (entity_type, entity_id, tag): (&str, &str, &str),
+    (actor, now): (&str, chrono::DateTime<chrono::Utc>),
+    reason: &str,
+    on: bool,
+) -> Result<Version> {
+    need_project(tx, project)?;
+    let mut v = tx
+        .version(project, entity_type, entity_id, tag)?
+        .ok_or_else(|| Error::not_found(format!("version `{tag}` of `{entity_type}` `{entity_id}` is not in the catalog")))?;
+    if v.quarantine.is_some() == on {
+        let state = if on { "already quarantined" } else { "not quarantined" };
+        return Err(Error::Conflict(format!("version `{tag}` of `{entity_type}` `{entity_id}` is {state}")));
+    }
+    let before = snapshot(&v.quarantine);
+    v.quarantine = on.then(|| crate::model::Decision { actor_id: actor.to_owned(), at: now, reason: Some(reason.to_owned()) });
+    tx.update_version(&v)?;
+    let object = format!("{entity_type}/{entity_id}@{tag}");
+    let action = if on { "version.quarantined" } else { "version.released" };
+    record(tx, now, actor, action, project, ("version", &object), before, snapshot(&v.quarantine), Some(reason))?;
+    Ok(v)
 }

@@ -249,6 +249,25 @@ impl Engine {
                 deployment_audit(&old),
                 d.description.as_deref(),
             )?;
+            if need_env(tx, project, &d.environment)?.policy.quarantine_on_rollback {
+                let why = format!("rolled back in `{}` by `{}`", d.environment, d.id);
+                for item in
+                    old.items.iter().filter(|i| d.items.iter().any(|r| (&r.entity_type, &r.entity_id) == (&i.entity_type, &i.entity_id)))
+                {
+                    let Some(tag) = &item.version_tag else { continue };
+                    let quarantined = tx.version(project, &item.entity_type, &item.entity_id, tag)?.is_some_and(|v| v.quarantine.is_some());
+                    if !quarantined {
+                        super::admin::quarantine(
+                            tx,
+                            project,
+                            (&item.entity_type, &item.entity_id, tag),
+                            (crate::model::AUTO_APPROVER, now),
+                            &why,
+                            true,
+                        )?;
+                    }
+                }
+            }
         }
         let mut candidates: Vec<&String> = d.items.iter().filter_map(|i| i.previous_deployment_id.as_ref()).collect();
         candidates.sort();

@@ -255,6 +255,13 @@ impl Engine {
                 }
             }
         }
+        let now = self.now();
+        if let Some(t) = d.scheduled_for.filter(|t| *t > now) {
+            report.push(Finding::error("not_yet_due", format!("deployment `{}` is scheduled for `{t}`", d.id), None));
+        }
+        if let Some(t) = d.expires_at.filter(|t| *t <= now) {
+            report.push(Finding::error("schedule_expired", format!("deployment `{}` expired at `{t}` before it started", d.id), None));
+        }
         if let Some(other) = tx.deploying_in(&d.project_id, &d.environment)? {
             let msg = format!("deployment `{other}` is already deploying in `{}`", d.environment);
             report.push(Finding::error("environment_busy", msg.clone(), None));

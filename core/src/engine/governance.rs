@@ -71,7 +71,8 @@ impl Engine {
 
     /// The one call a host runs periodically (idempotent): executions whose lease expired become
     /// `failed` (the executor never reported; the active state is left as it was) and free their
-    /// environment; approved deployments whose approvals expired go back to `pending`.
+    /// environment; pending or approved deployments past their `expires_at` are cancelled;
+    /// approved deployments whose approvals expired go back to `pending`.
     pub fn sweep(&self) -> Result<SweepReport> {
         let now = self.now();
         let mut report = SweepReport::default();
@@ -98,6 +99,19 @@ impl Engine {
                 })?;
                 if done {
                     report.leases_expired.push(d.id.clone());
+                }
+            }
+        }
+        for status in [DeploymentStatus::Pending, DeploymentStatus::Approved] {
+            let mut after = String::new();
+            loop {
+                let page = self.read(|tx| tx.deployments_with_status(status, &after, SWEEP_PAGE))?;
+                let Some(last) = page.last() else { break };
+                after = last.id.clone();
+                for d in page.iter().filter(|d| d.expires_at.is_some_and(|t| t <= now)) {
+                    if self.write(|tx| expire_schedule(tx, &d.project_id, &d.id, now))? {
+                        report.schedules_expired.push(d.id.clone());
+                    }
                 }
             }
         }
@@ -167,6 +181,25 @@ impl Engine {
         })
     }
 
+    /// Approved deployments of a project that may run now (their `scheduled_for` has come, or
+    /// they have none, and they have not expired), oldest first.
+    pub fn due(&self, project: &str) -> Result<Vec<Deployment>> {
+        let now = self.now();
+        self.read(|tx| {
+            need_project(tx, project)?;
+            let mut out = Vec::new();
+            let mut filter = crate::model::DeploymentFilter { status: Some(DeploymentStatus::Approved), ..Default::default() };
+            loop {
+                let page = tx.list_deployments(project, &filter, SWEEP_PAGE)?;
+                let Some(last) = page.last() else { break };
+                filter.cursor = Some(last.id.clone());
+                out.extend(page.into_iter().filter(|d| d.scheduled_for.is_none_or(|t| t <= now) && d.expires_at.is_none_or(|t| t > now)));
+            }
+            out.reverse();
+            Ok(out)
+        })
+    }
+
     /// What was live in an environment at `at`, and for each entity which deployment put it
     /// there and who requested, approved and executed it; answered from the full history.
     pub fn active_state_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<LiveEntry>> {
@@ -207,6 +240,23 @@ impl Engine {
             ids.iter().map(|id| need_deployment(tx, project, id)).collect()
         })
     }
+}
+
+/// Cancels a pending or approved deployment whose schedule expired; false when it no longer is.
+fn expire_schedule(tx: &dyn StoreTx, project: &str, id: &str, now: DateTime<Utc>) -> Result<bool> {
+    let mut d = need_deployment(tx, project, id)?;
+    if !matches!(d.status, DeploymentStatus::Pending | DeploymentStatus::Approved) || d.expires_at.is_none_or(|t| t > now) {
+        return Ok(false);
+    }
+    let before = deployment_audit(&d);
+    transition(&mut d, "cancel", DeploymentStatus::Cancelled)?;
+    let why = "the schedule expired before the deployment started";
+    d.cancellation = Some(crate::model::Decision { actor_id: SWEEPER.to_owned(), at: now, reason: Some(why.to_owned()) });
+    let rev = d.revision;
+    d.revision += 1;
+    tx.update_deployment(&d, rev)?;
+    record(tx, now, SWEEPER, "deployment.cancelled", project, ("deployment", id), before, deployment_audit(&d), Some(why))?;
+    Ok(true)
 }
 
 /// Fails a `deploying` deployment whose executor never reported: items `failed` with `why`,

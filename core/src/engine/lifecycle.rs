@@ -50,6 +50,7 @@ fn idempotent(existing: Deployment, new: &Deployment, key: &str) -> Result<Deplo
     let same = existing.environment == new.environment
         && existing.name == new.name
         && existing.description == new.description
+        && (existing.scheduled_for, existing.expires_at) == (new.scheduled_for, new.expires_at)
         && existing.kind == DeploymentKind::Deploy
         && existing.items.len() == new.items.len()
         && existing.items.iter().zip(&new.items).all(|(a, b)| {
@@ -79,6 +80,11 @@ impl Engine {
         check_id("deployment name", &req.name)?;
         if let Some(k) = &req.idempotency_key {
             check_id("idempotency key", k)?;
+        }
+        if let (Some(start), Some(end)) = (req.scheduled_for, req.expires_at)
+            && end <= start
+        {
+            return Err(Error::invalid_input(format!("expires_at `{end}` is not after scheduled_for `{start}`")));
         }
         for i in &req.items {
             check_id("entity type", &i.entity_type)?;
@@ -136,6 +142,8 @@ impl Engine {
         let d = Deployment {
             description: req.description.clone(),
             idempotency_key: req.idempotency_key.clone(),
+            scheduled_for: req.scheduled_for,
+            expires_at: req.expires_at,
             ..Deployment::fresh(&env, DeploymentKind::Deploy, req.name.clone(), items, (&actor.id, now), hash)
         };
         Ok((env, d))

@@ -100,4 +100,6 @@ pub trait StoreTx {
     fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>>;
     /// Deployments of every project in `status` with an id after `after_id`, in id order.
     fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>>;
+    /// Replaces a catalog version's record (its quarantine).
+    fn update_version(&self, v: &Version) -> Result<()>;
 }

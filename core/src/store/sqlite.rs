@@ -580,4 +580,21 @@ impl StoreTx for SqliteTx<'_> {
             &[&status.as_str(), &after_id, &limit],
         )?)
     }
+
+    fn update_version(&self, v: &Version) -> Result<()> {
+        let s = &v.spec;
+        let n = self
+            .0
+            .prepare_cached(
+                "UPDATE versions SET doc = ?5 WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND version_tag = ?4",
+            )?
+            .execute(params![v.project_id, s.entity_type, s.entity_id, s.version_tag, to_doc(v)?])?;
+        if n == 0 {
+            return Err(Error::not_found(format!(
+                "version `{}` of `{}` `{}` is not in the catalog",
+                s.version_tag, s.entity_type, s.entity_id
+            )));
+        }
+        Ok(())
+    }
 }
