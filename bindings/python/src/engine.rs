@@ -315,6 +315,40 @@ impl NativeEngine {
         self.run(py, move |e| e.promote(&project, &deployment_id, &to_environment, &actor))
     }
 
+    #[expect(clippy::too_many_arguments, reason = "mirrors Engine::quarantine_version")]
+    fn quarantine_version<'py>(
+        &self,
+        py: Python<'py>,
+        project: String,
+        entity_type: String,
+        entity_id: String,
+        version_tag: String,
+        actor: &Bound<'py, PyAny>,
+        reason: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let actor = self::actor(actor)?;
+        self.run(py, move |e| e.quarantine_version(&project, &entity_type, &entity_id, &version_tag, &actor, &reason))
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "mirrors Engine::release_version")]
+    fn release_version<'py>(
+        &self,
+        py: Python<'py>,
+        project: String,
+        entity_type: String,
+        entity_id: String,
+        version_tag: String,
+        actor: &Bound<'py, PyAny>,
+        reason: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let actor = self::actor(actor)?;
+        self.run(py, move |e| e.release_version(&project, &entity_type, &entity_id, &version_tag, &actor, &reason))
+    }
+
+    fn due<'py>(&self, py: Python<'py>, project: String) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, move |e| e.due(&project))
+    }
+
     fn sweep<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, |e| e.sweep())
     }

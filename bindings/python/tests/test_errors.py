@@ -28,6 +28,7 @@ from deploygov.exceptions import (
     ValidationFailedError,
 )
 
+UTC = timezone.utc
 CLASSES = [
     NotFoundError,
     InvalidTransitionError,
@@ -158,6 +159,13 @@ def test_storage_and_audit_corrupt(tmp_path: Path) -> None:
         lambda e: e.active_state_at(P, "staging", None),
         lambda e: e.deployments_live_at(P, "staging", 1768467600),
         lambda e: e.sweep(P),
+        lambda e: e.due(),
+        lambda e: e.due(P, ROOT),
+        lambda e: e.quarantine_version(P, "prompt_version", "chatbot", "1.0.0", ROOT),  # no reason
+        lambda e: e.quarantine_version(P, "prompt_version", "chatbot", "1.0.0", ROOT, None),
+        lambda e: e.quarantine_version(P, "prompt_version", "chatbot", 1, ROOT, "why"),
+        lambda e: e.release_version(P, "prompt_version", "chatbot", "1.0.0", "root", "why"),
+        lambda e: e.request_deployment(P, request("staging", scheduled_for="2026-05-01T22:00:00Z"), DAVE),
         lambda e: Engine.open(42),
         lambda e: Engine.open("x.db", clock="now"),
     ],
@@ -175,6 +183,8 @@ def test_wrong_python_types_are_type_errors(engine: Engine, call: Callable[[Engi
         lambda e: e.list_deployments(P, requested_after=datetime(2026, 1, 1)),  # naive
         lambda e: e.active_state_at(P, "staging", datetime(2026, 1, 1)),  # naive
         lambda e: e.deployments_live_at(P, "staging", datetime(2026, 1, 1)),  # naive
+        lambda e: e.request_deployment(P, request("staging", scheduled_for=datetime(2026, 1, 16)), DAVE),  # naive
+        lambda e: e.request_deployment(P, request("staging", expires_at=datetime(2026, 1, 16)), DAVE),  # naive
         lambda e: e.register_version(P, {"entity_type": "t", "entity_id": "i", "version_tag": "1", "metadata": float("nan")}, ROOT),
         lambda e: e.register_version(P, {"entity_type": "t", "entity_id": "i", "version_tag": "1", "metadata": 2**70}, ROOT),
     ],
@@ -213,6 +223,13 @@ def test_out_of_range_values_are_value_errors(engine: Engine, call: Callable[[En
         lambda e: e.promote(P, "id", "", ROOT),  # empty environment name
         lambda e: e.promote(P, "id", "production", {"id": ""}),  # empty actor id
         lambda e: e.release_lease(P, "id", ROOT, " \n "),  # blank reason
+        lambda e: e.quarantine_version(P, "prompt_version", "chatbot", "1.0.0", ROOT, " "),  # blank reason
+        lambda e: e.release_version(P, "prompt_version", "chatbot", "1.0.0", ROOT, ""),  # blank reason
+        lambda e: e.quarantine_version(P, "prompt_version", "chatbot", "1.0.0", {"id": ""}, "why"),  # empty actor id
+        lambda e: e.request_deployment(  # expires before it is due
+            P, request("staging", scheduled_for=datetime(2026, 1, 16, 12, tzinfo=UTC), expires_at=datetime(2026, 1, 16, tzinfo=UTC)), DAVE
+        ),
+        lambda e: e.request_deployment(P, {**request("staging").to_dict(), "scheduled_for": "tonight"}, DAVE),
         lambda e: e.subscribe("", lambda event: None),
         lambda e: e.set_event_signing_key(b""),
         lambda e: e.events_after(P, limit=0),
@@ -237,6 +254,8 @@ REQUEST = {"environment": "staging", "name": "n", "items": [ITEM]}
         (lambda e: e.set_policy(P, "staging", {"four_eye": False}, ROOT), "four_eye"),
         (lambda e: e.set_policy(P, "staging", {"rollback": {"roles": [], "requires_aproval": True}}, ROOT), "requires_aproval"),
         (lambda e: e.set_policy(P, "staging", {"lease_ttl": 60}, ROOT), "lease_ttl"),
+        (lambda e: e.set_policy(P, "staging", {"quarantine_on_rollbacks": True}, ROOT), "quarantine_on_rollbacks"),
+        (lambda e: e.request_deployment(P, {**REQUEST, "schedule_for": "2026-05-01T22:00:00Z"}, DAVE), "schedule_for"),
         (lambda e: e.create_environment(P, {"name": "qa", "postion": 1}, ROOT), "postion"),
         (lambda e: e.set_variables(P, "staging", [{"key": "K", "value": "v", "secrets": True}], ROOT), "secrets"),
         (lambda e: e._native.list_deployments(P, {"enviroment": "x"}), "enviroment"),
@@ -280,6 +299,10 @@ def test_unknown_enum_message_lists_the_choices(engine: Engine) -> None:
         lambda e: e.promote(P, "missing", "production", ROOT),
         lambda e: e.promote("nope", "missing", "production", ROOT),
         lambda e: e.release_lease(P, "missing", ROOT, "host crashed"),
+        lambda e: e.quarantine_version(P, "prompt_version", "chatbot", "9.9.9", ROOT, "why"),
+        lambda e: e.release_version(P, "prompt_version", "nope", "1.0.0", ROOT, "why"),
+        lambda e: e.quarantine_version("nope", "prompt_version", "chatbot", "1.0.0", ROOT, "why"),
+        lambda e: e.due("nope"),
         lambda e: e.active_state_at(P, "nope", datetime(2026, 1, 15, tzinfo=timezone.utc)),
         lambda e: e.deployments_live_at("nope", "staging", datetime(2026, 1, 15, tzinfo=timezone.utc)),
     ],
@@ -300,6 +323,8 @@ def test_closed_engine_raises_value_error_everywhere(engine: Engine) -> None:
         lambda: engine.verify_audit(),
         lambda: engine.unregister_validator("x"),
         lambda: engine.sweep(),
+        lambda: engine.due(P),
+        lambda: engine.quarantine_version(P, "prompt_version", "chatbot", "1.0.0", ROOT, "why"),
         lambda: engine.promote(P, "id", "production", ROOT),
     ):
         with pytest.raises(ValueError, match="the engine is closed"):

@@ -235,7 +235,7 @@ def test_the_sweep_expires_approvals_store_wide(engine: Engine, clock: ManualClo
     clock.advance(3600 - 60)
     report = engine.sweep()
     assert report == SweepReport(approvals_expired=(d.id,)) and report.leases_expired == ()
-    assert report.to_dict() == {"leases_expired": [], "approvals_expired": [d.id]}
+    assert report.to_dict() == {"leases_expired": [], "approvals_expired": [d.id], "schedules_expired": []}
     assert SweepReport.from_dict(report.to_dict()) == report
     assert engine.get_deployment(P, d.id).status is DeploymentStatus.PENDING
     assert engine.get_deployment("other", o.id).status is DeploymentStatus.PENDING

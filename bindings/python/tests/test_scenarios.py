@@ -47,6 +47,7 @@ NO_ACTOR = {
     "verify_audit",
     "events_after",
     "sweep",
+    "due",
     "active_state_at",
     "deployments_live_at",
     "advance_clock",
@@ -342,6 +343,13 @@ class Run:
         if op == "sweep":
             a.allow()
             return e.sweep()
+        if op in ("quarantine_version", "release_version"):
+            a.allow("project", "entity_type", "entity_id", "version_tag", "reason")
+            f = e.quarantine_version if op == "quarantine_version" else e.release_version
+            return f(a.project(), a.get("entity_type"), a.get("entity_id"), a.get("version_tag"), who(), a.get("reason"))
+        if op == "due":
+            a.allow("project")
+            return e.due(a.project())
         if op == "active_state_at":
             a.allow("project", "environment", "at")
             return e.active_state_at(a.project(), a.get("environment"), instant(a.get("at")))

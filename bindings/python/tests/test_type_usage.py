@@ -22,3 +22,4 @@ def test_typed_usage_runs() -> None:
     assert out["event_at"] == "2026-01-15T09:00:00+00:00"
     assert out["lease"] is None and out["promoted"] == ("promotion", True, "approved") and out["release"] == "invalid_transition"
     assert out["swept"] == [] and out["approved_by"] == ["bob", "carol"] and out["live_then"] == [True]
+    assert out["quarantine"] == ("alice", "leaks pii", None) and out["scheduled"] and out["due"] == [True] and out["expired"] == []

@@ -14,6 +14,7 @@ from deploygov import (
     ActiveEntry,
     Actor,
     AuditEntry,
+    Decision,
     Deployment,
     DeploymentRequest,
     DeploymentStatus,
@@ -33,6 +34,7 @@ from deploygov import (
     SweepReport,
     ValidationContext,
     Variable,
+    Version,
     VersionSpec,
 )
 from deploygov.exceptions import DeploygovError, InvalidTransitionError, SelfApprovalError, ValidationFailedError
@@ -130,6 +132,14 @@ def main() -> dict[str, object]:
         then: list[LiveEntry] = engine.active_state_at("shop", "production", clock.now())
         approved_by: tuple[str, ...] = then[0].approved_by
         live_then: list[Deployment] = engine.deployments_live_at("shop", "production", deployed_at)
+        held: Version = engine.quarantine_version("shop", "prompt_version", "greeter", "1.0.0", admin, "leaks pii")
+        quarantine: Optional[Decision] = held.quarantine
+        freed: Version = engine.release_version("shop", "prompt_version", "greeter", "1.0.0", admin, "fixed upstream")
+        night_at: datetime = clock.now() + timedelta(hours=12)
+        night = DeploymentRequest("staging", "night", (ItemSpec("prompt_version", "greeter", "1.0.0"),), scheduled_for=night_at)
+        scheduled: Optional[datetime] = engine.request_deployment("shop", night, admin).scheduled_for
+        due: list[Deployment] = engine.due("shop")
+        expired: tuple[str, ...] = engine.sweep().schedules_expired
         assert engine.unregister_validator("compliance")
         verified = engine.verify_audit()
         events: list[Event] = engine.events_after("shop", after_seq=0, limit=1000)
@@ -161,6 +171,10 @@ def main() -> dict[str, object]:
         "swept": list(swept),
         "approved_by": list(approved_by),
         "live_then": [x.id == d.id for x in live_then],
+        "quarantine": None if quarantine is None else (quarantine.actor_id, quarantine.reason, freed.quarantine),
+        "scheduled": scheduled == night_at,
+        "due": [x.id == promoted.id for x in due],
+        "expired": list(expired),
     }
 
 

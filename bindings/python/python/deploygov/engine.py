@@ -288,6 +288,24 @@ class Engine:
         """Registers a catalog version; the same data again is a no-op, different data a conflict."""
         return Version.from_dict(self._native.register_version(project, _arg(spec), _arg(actor)))
 
+    def quarantine_version(
+        self, project: str, entity_type: str, entity_id: str, version_tag: str, actor: ActorLike, reason: str
+    ) -> Version:
+        """Quarantines a catalog version with a non-blank reason: new requests and promotions
+        carrying it are refused with the error finding ``version_quarantined`` until it is
+        released (``Version.quarantine`` says who, when and why). An already quarantined version
+        raises ``ConflictError``. Requires ``admin`` or ``tenant_admin``; audited as
+        ``version.quarantined``."""
+        return Version.from_dict(self._native.quarantine_version(project, entity_type, entity_id, version_tag, _arg(actor), reason))
+
+    def release_version(
+        self, project: str, entity_type: str, entity_id: str, version_tag: str, actor: ActorLike, reason: str
+    ) -> Version:
+        """Releases a quarantined version (a non-blank reason; one not quarantined raises
+        ``ConflictError``). Requires ``admin`` or ``tenant_admin``; audited as
+        ``version.released``."""
+        return Version.from_dict(self._native.release_version(project, entity_type, entity_id, version_tag, _arg(actor), reason))
+
     # -- the deployment lifecycle --------------------------------------------------------------
 
     def request_deployment(self, project: str, request: Union[DeploymentRequest, Mapping[str, Any]], actor: ActorLike) -> Deployment:
@@ -356,10 +374,16 @@ class Engine:
     def sweep(self) -> SweepReport:
         """The one call a host runs periodically, store-wide and idempotent: executions whose
         lease (``Policy.lease_ttl_seconds``) expired become ``failed`` (the executor never
-        reported; the active state is left as it was) and free their environment; approved
-        deployments whose approvals expired go back to ``pending``. Audited as the actor
-        ``deploygov:sweep``."""
+        reported; the active state is left as it was) and free their environment; pending or
+        approved deployments past their ``expires_at`` are cancelled; approved deployments whose
+        approvals expired go back to ``pending``. Audited as the actor ``deploygov:sweep``."""
         return SweepReport.from_dict(self._native.sweep())
+
+    def due(self, project: str) -> list[Deployment]:
+        """Approved deployments of a project that may run now (their ``scheduled_for`` has come,
+        or they have none, and their ``expires_at`` has not), oldest first: what a scheduler
+        executes next."""
+        return _many(Deployment.from_dict, self._native.due(project))
 
     def release_lease(self, project: str, deployment_id: str, actor: ActorLike, reason: str) -> Deployment:
         """Ends an execution before its lease expires (the host crashed mid-deploy): the

@@ -119,7 +119,8 @@ class Policy(Record):
     ``lease_ttl_seconds`` is how long an execution may hold the environment before
     ``Engine.sweep()`` fails it (default one hour); ``requires_success_in`` names environments
     where the same versions must have gone live, and not been rolled back, before they may be
-    deployed here (else the error finding ``promotion_required``)."""
+    deployed here (else the error finding ``promotion_required``); ``quarantine_on_rollback``
+    quarantines the versions a successful rollback takes out of this environment."""
 
     approval_rules: tuple[ApprovalRule, ...] = field(
         default=tuple(ApprovalRule.from_dict(r) for r in _DEFAULT["approval_rules"]), metadata=meta(seq(record(ApprovalRule)))
@@ -137,6 +138,7 @@ class Policy(Record):
     rollback: RollbackPolicy = field(default=RollbackPolicy.from_dict(_DEFAULT["rollback"]), metadata=meta(record(RollbackPolicy)))
     lease_ttl_seconds: int = int(_DEFAULT["lease_ttl_seconds"])
     requires_success_in: tuple[str, ...] = field(default=tuple(_DEFAULT["requires_success_in"]), metadata=meta(STRS))
+    quarantine_on_rollback: bool = bool(_DEFAULT["quarantine_on_rollback"])
 
     @classmethod
     def default_for(cls, environment: str) -> Policy:
@@ -212,8 +214,20 @@ class VersionSpec(Record):
 
 
 @dataclass(frozen=True)
+class Decision(Record):
+    """Who decided and why: a deployment's rejection, cancellation, break-glass or rollback, or a
+    version's quarantine."""
+
+    actor_id: str
+    at: datetime = field(metadata=meta(TIME))
+    reason: Optional[str]
+
+
+@dataclass(frozen=True)
 class Version(Record):
-    """A registered catalog version."""
+    """A registered catalog version. ``quarantine`` is set while it is quarantined
+    (``Engine.quarantine_version``, or a rollback under ``Policy.quarantine_on_rollback``): new
+    deployments and promotions carrying it are refused (finding ``version_quarantined``)."""
 
     project_id: str
     entity_type: str
@@ -225,6 +239,7 @@ class Version(Record):
     dependencies: tuple[Dependency, ...] = field(metadata=meta(seq(record(Dependency))))
     registered_by: str
     registered_at: datetime = field(metadata=meta(TIME))
+    quarantine: Optional[Decision] = field(default=None, metadata=meta(optional(record(Decision))))
 
 
 @dataclass(frozen=True)
@@ -241,13 +256,20 @@ class ItemSpec(Record):
 @dataclass(frozen=True)
 class DeploymentRequest(Record):
     """What ``Engine.request_deployment`` takes. A repeated ``idempotency_key`` returns the first
-    deployment (same content) or raises ``ConflictError`` (different content)."""
+    deployment (same content) or raises ``ConflictError`` (different content).
+
+    ``scheduled_for`` (a timezone-aware ``datetime``): not to be executed before then (finding
+    ``not_yet_due``); ``expires_at``: cancelled by ``Engine.sweep()`` when not started by then
+    (executing it later fails with ``schedule_expired``). ``expires_at`` must be after
+    ``scheduled_for`` (else ``InvalidInputError``)."""
 
     environment: str
     name: str
     items: tuple[ItemSpec, ...] = field(metadata=meta(seq(record(ItemSpec))))
     description: Optional[str] = None
     idempotency_key: Optional[str] = None
+    scheduled_for: Optional[datetime] = field(default=None, metadata=meta(optional(TIME)))
+    expires_at: Optional[datetime] = field(default=None, metadata=meta(optional(TIME)))
 
 
 @dataclass(frozen=True)
@@ -276,15 +298,6 @@ class Approval(Record):
     rule: str
     comment: Optional[str]
     content_hash: str
-
-
-@dataclass(frozen=True)
-class Decision(Record):
-    """Who ended a deployment and why (rejection, cancellation, break-glass, rollback)."""
-
-    actor_id: str
-    at: datetime = field(metadata=meta(TIME))
-    reason: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -321,7 +334,8 @@ class Deployment(Record):
 
     ``promoted_from`` is the source deployment of a ``promotion``; ``lease_expires_at`` is set
     only while ``deploying``: when the execution's lease on the environment expires (after
-    which ``Engine.sweep()`` fails it)."""
+    which ``Engine.sweep()`` fails it). ``scheduled_for`` and ``expires_at`` are the request's
+    schedule (see ``DeploymentRequest``)."""
 
     id: str
     project_id: str
@@ -354,6 +368,8 @@ class Deployment(Record):
     lease_expires_at: Optional[datetime] = field(metadata=meta(optional(TIME)))
     revision: int
     idempotency_key: Optional[str]
+    scheduled_for: Optional[datetime] = field(default=None, metadata=meta(optional(TIME)))
+    expires_at: Optional[datetime] = field(default=None, metadata=meta(optional(TIME)))
 
 
 @dataclass(frozen=True)
@@ -410,8 +426,10 @@ class LiveEntry(Record):
 @dataclass(frozen=True)
 class SweepReport(Record):
     """What one ``Engine.sweep()`` did: deployments whose execution lease expired (now
-    ``failed``, their environment free) and approved deployments whose approvals expired (back
-    to ``pending``), by id."""
+    ``failed``, their environment free), approved deployments whose approvals expired (back
+    to ``pending``) and deployments not started before their ``expires_at`` (now
+    ``cancelled``), by id."""
 
     leases_expired: tuple[str, ...] = field(default=(), metadata=meta(STRS))
     approvals_expired: tuple[str, ...] = field(default=(), metadata=meta(STRS))
+    schedules_expired: tuple[str, ...] = field(default=(), metadata=meta(STRS))
