@@ -119,6 +119,11 @@ export interface Policy {
    * they may be deployed here (else the finding `promotion_required`). Default none.
    */
   requires_success_in: string[]
+  /**
+   * Quarantine the versions a successful rollback takes out of this environment (actor
+   * `deploygov:auto`), so they cannot be requested or promoted again until released. Default `false`.
+   */
+  quarantine_on_rollback: boolean
 }
 
 /** A policy as given: every field left out takes the `development` default. */
@@ -172,6 +177,11 @@ export interface Version {
   dependencies: Dependency[]
   registered_by: string
   registered_at: string
+  /**
+   * Set while the version is quarantined (who, when, why): requests and promotions carrying it
+   * are refused with the finding `version_quarantined`. `null` when it is not.
+   */
+  quarantine: Decision | null
 }
 
 export interface ItemSpec {
@@ -189,6 +199,10 @@ export interface DeploymentRequest {
   description?: string | null
   items: ItemSpec[]
   idempotency_key?: string | null
+  /** ISO-8601: not to be executed before this time (finding `not_yet_due`); see `due`. */
+  scheduled_for?: string | null
+  /** ISO-8601, after `scheduled_for`: the sweep cancels the deployment if it has not started by then. */
+  expires_at?: string | null
 }
 
 export interface DeploymentItem {
@@ -263,6 +277,10 @@ export interface Deployment {
   activation_seq: number | null
   /** While `deploying`: when the execution's lease on the environment expires (ISO-8601); else `null`. */
   lease_expires_at: string | null
+  /** Not to be executed before this time (ISO-8601), or `null`. */
+  scheduled_for: string | null
+  /** Cancelled by the sweep when not started by this time (ISO-8601), or `null`. */
+  expires_at: string | null
   revision: number
   idempotency_key: string | null
 }
@@ -330,6 +348,8 @@ export interface SweepReport {
   leases_expired: string[]
   /** Approved deployments whose approvals expired: back to `pending`. */
   approvals_expired: string[]
+  /** Pending or approved deployments not started before their `expires_at`: now `cancelled`. */
+  schedules_expired: string[]
 }
 
 export interface EnvironmentDiff {
@@ -430,7 +450,8 @@ export interface Event {
    * `project.created`, `environment.created`, `version.registered`, `deployment.requested`,
    * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
    * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`,
-   * `deployment.lease_expired`, `deployment.lease_released`, `deployment.approvals_expired`, ...
+   * `deployment.lease_expired`, `deployment.lease_released`, `deployment.approvals_expired`,
+   * `deployment.cancelled`, `version.quarantined`, `version.released`, ...
    */
   kind: string
   project_id: string | null

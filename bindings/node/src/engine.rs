@@ -413,10 +413,69 @@ impl Engine {
 
     /// The periodic housekeeping, store-wide and idempotent: executions whose lease
     /// (`policy.lease_ttl_seconds`) expired become `failed` and free their environment;
-    /// approved deployments whose approvals expired go back to `pending`.
+    /// pending or approved deployments past their `expires_at` are cancelled; approved
+    /// deployments whose approvals expired go back to `pending`.
     #[napi(catch_unwind, ts_return_type = "Promise<SweepReport>")]
     pub fn sweep<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Value>> {
         self.run(env, Ok(()), |e, ()| e.sweep())
+    }
+
+    /// Quarantines a catalog version with a reason: requests and promotions carrying it are
+    /// refused (`VALIDATION_FAILED`, finding `version_quarantined`) until `releaseVersion`.
+    /// Requires `admin` or `tenant_admin`; audited as `version.quarantined`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project: string, entityType: string, entityId: string, versionTag: string, actor: Actor, reason: string",
+        ts_return_type = "Promise<Version>"
+    )]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors Engine::quarantine_version plus the N-API env; `expect` is reported unfulfilled under napi-derive"
+    )]
+    pub fn quarantine_version<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        entity_type: Unknown<'e>,
+        entity_id: Unknown<'e>,
+        version_tag: Unknown<'e>,
+        actor_: Unknown<'e>,
+        reason: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = quarantine_args(project, entity_type, entity_id, version_tag, actor_, reason);
+        self.run(env, a, |e, (p, et, eid, tag, actor, reason)| e.quarantine_version(&p, &et, &eid, &tag, &actor, &reason))
+    }
+
+    /// Releases a quarantined version. Requires `admin` or `tenant_admin` and a reason; audited
+    /// as `version.released`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project: string, entityType: string, entityId: string, versionTag: string, actor: Actor, reason: string",
+        ts_return_type = "Promise<Version>"
+    )]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors Engine::release_version plus the N-API env; `expect` is reported unfulfilled under napi-derive"
+    )]
+    pub fn release_version<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        entity_type: Unknown<'e>,
+        entity_id: Unknown<'e>,
+        version_tag: Unknown<'e>,
+        actor_: Unknown<'e>,
+        reason: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = quarantine_args(project, entity_type, entity_id, version_tag, actor_, reason);
+        self.run(env, a, |e, (p, et, eid, tag, actor, reason)| e.release_version(&p, &et, &eid, &tag, &actor, &reason))
+    }
+
+    /// The approved deployments of a project that may run now (their `scheduled_for` has come,
+    /// or they have none, and they have not expired), oldest first.
+    #[napi(catch_unwind, ts_args_type = "project: string", ts_return_type = "Promise<Deployment[]>")]
+    pub fn due<'e>(&self, env: &'e Env, project: Unknown<'e>) -> Result<PromiseRaw<'e, Value>> {
+        self.run(env, string(project, "project"), |e, project| e.due(&project))
     }
 
     /// The dry run: may `actor` perform `action` on a deployment now, and if not, why.
@@ -706,6 +765,25 @@ impl Engine {
 }
 
 type ActiveArgs = (String, String, String, String);
+type QuarantineArgs = (String, String, String, String, deploygov::Actor, String);
+
+fn quarantine_args(
+    p: Unknown<'_>,
+    et: Unknown<'_>,
+    eid: Unknown<'_>,
+    tag: Unknown<'_>,
+    actor_: Unknown<'_>,
+    reason: Unknown<'_>,
+) -> std::result::Result<QuarantineArgs, Failure> {
+    Ok((
+        string(p, "project")?,
+        string(et, "entityType")?,
+        string(eid, "entityId")?,
+        string(tag, "versionTag")?,
+        actor(actor_)?,
+        string(reason, "reason")?,
+    ))
+}
 
 fn active_args(p: Unknown<'_>, environment: Unknown<'_>, et: Unknown<'_>, eid: Unknown<'_>) -> std::result::Result<ActiveArgs, Failure> {
     Ok((string(p, "project")?, string(environment, "environment")?, string(et, "entityType")?, string(eid, "entityId")?))

@@ -136,7 +136,7 @@ test('sweep: an expired lease fails the execution and frees the environment (exe
   // The "host" hangs past its lease; meanwhile the periodic sweep runs.
   const hanging = async () => {
     lease = (await e.getDeployment(P, stuck.id)).lease_expires_at
-    assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [] }, 'not before the lease ends')
+    assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [], schedules_expired: [] }, 'not before the lease ends')
     await rejects(e.execute(P, next.id, alice), 'CONFLICT')
     clock.advance(3600)
     swept = await e.sweep()
@@ -148,7 +148,7 @@ test('sweep: an expired lease fails the execution and frees the environment (exe
   assert.ok(!(late instanceof TypeError))
   assert.equal(lease, '2026-01-15T10:00:00Z', 'the lease is the default hour from the start of the execution')
   assertShape('SweepReport', swept)
-  assert.deepEqual(swept, { leases_expired: [stuck.id], approvals_expired: [] })
+  assert.deepEqual(swept, { leases_expired: [stuck.id], approvals_expired: [], schedules_expired: [] })
 
   const failed = await e.getDeployment(P, stuck.id)
   assert.equal(failed.status, 'failed')
@@ -162,7 +162,7 @@ test('sweep: an expired lease fails the execution and frees the environment (exe
   assert.deepEqual([event.kind, event.actor_id], ['deployment.lease_expired', 'deploygov:sweep'])
 
   // Nothing left to sweep; the next deployment runs.
-  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [] })
+  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [], schedules_expired: [] })
   assert.equal((await e.execute(P, next.id, alice)).status, 'deployed')
   await e.verifyAudit()
 })
@@ -174,11 +174,11 @@ test('sweep: a shorter lease from the policy; approvals past their TTL go back t
   await e.setPolicy(P, 'staging', { ...policy, approval_ttl_seconds: 3600, lease_ttl_seconds: 600 }, root)
   const d = await e.requestDeployment(P, request('staging', [item('prompt_version', 'chatbot', '1.0.0')]), dave)
   assert.equal((await e.approve(P, d.id, lena)).status, 'approved')
-  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [] })
+  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [], schedules_expired: [] })
   clock.advance(3600)
-  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [d.id] })
+  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [d.id], schedules_expired: [] })
   assert.equal((await e.getDeployment(P, d.id)).status, 'pending')
-  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [] }, 'idempotent')
+  assert.deepEqual(await e.sweep(), { leases_expired: [], approvals_expired: [], schedules_expired: [] }, 'idempotent')
   const audit = await e.auditLog(P, d.id)
   assert.deepEqual([audit.at(-1).action, audit.at(-1).actor_id, audit.at(-1).reason], ['deployment.approvals_expired', 'deploygov:sweep', 'approvals expired'])
 

@@ -29,6 +29,7 @@ const NO_ACTOR = [
   'verify_audit',
   'events_after',
   'sweep',
+  'due',
   'active_state_at',
   'deployments_live_at',
   'advance_clock',
@@ -352,6 +353,15 @@ class Run {
         // Store-wide: no `project`, like the Rust runner's `a.allow(&[])`.
         a.allow([])
         return e.sweep()
+      case 'quarantine_version':
+      case 'release_version': {
+        a.allow(['project', 'entity_type', 'entity_id', 'version_tag', 'reason'])
+        const f = op === 'quarantine_version' ? e.quarantineVersion : e.releaseVersion
+        return f.call(e, a.project(), a.str('entity_type'), a.str('entity_id'), a.str('version_tag'), who(), a.str('reason'))
+      }
+      case 'due':
+        a.allow(['project'])
+        return e.due(a.project())
       case 'active_state_at':
         a.allow(['project', 'environment', 'at'])
         return e.activeStateAt(a.project(), a.str('environment'), rfc3339(a.get('at'), 'at'))

@@ -22,6 +22,7 @@ import {
   type SweepReport,
   type ValidationContext,
   type Validator,
+  type Version,
 } from 'deploygov'
 
 export async function usage(): Promise<void> {
@@ -81,6 +82,26 @@ export async function usage(): Promise<void> {
   await engine.sweep('shop')
   // @ts-expect-error the reason is required
   await engine.releaseLease('shop', d.id, alice)
+  const quarantined: Version = await engine.quarantineVersion('shop', 'prompt_version', 'greeter', '1.0.0', alice, 'leaks pii')
+  const why: string | null | undefined = quarantined.quarantine?.reason
+  const freed: Version = await engine.releaseVersion('shop', 'prompt_version', 'greeter', '1.0.0', alice, 'fixed')
+  const isFree: boolean = freed.quarantine === null
+  await engine.setPolicy('shop', 'production', { quarantine_on_rollback: true }, alice)
+  const onRollback: boolean = policy.quarantine_on_rollback
+  const scheduled: Deployment = await engine.requestDeployment(
+    'shop',
+    { ...request, scheduled_for: '2026-03-01T22:00:00Z', expires_at: new Date(Date.now() + 3_600_000).toISOString() },
+    alice,
+  )
+  const window: [string | null, string | null] = [scheduled.scheduled_for, scheduled.expires_at]
+  const dueNow: Deployment[] = await engine.due('shop')
+  const cancelled: string[] = swept.schedules_expired
+  // @ts-expect-error the reason is required
+  await engine.quarantineVersion('shop', 'prompt_version', 'greeter', '1.0.0', alice)
+  // @ts-expect-error due takes the project
+  await engine.due()
+  // @ts-expect-error timestamps are ISO-8601 strings, never Date
+  await engine.requestDeployment('shop', { ...request, scheduled_for: new Date() }, alice)
   const dry: DryRun = await engine.check('shop', d.id, alice, 'execute')
   const allowed: boolean = dry.allowed && dry.blockers.every((b) => b.code !== 'self_approval')
 
@@ -138,5 +159,6 @@ export async function usage(): Promise<void> {
     }
   }
   void [from, lease, released, expired, ttl, who, liveThen]
+  void [why, isFree, onRollback, window, dueNow, cancelled]
   void [now, opened, created, status, allowed, next, live, one, hot, audit, verified, existed, subscribed]
 }

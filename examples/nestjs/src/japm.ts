@@ -19,6 +19,10 @@ export interface CreateDeploymentBody {
   items: JapmItem[]
   /** A retried request with the same key returns the first deployment. */
   idempotencyKey?: string
+  /** ISO-8601: not to be deployed before this time (deploy answers 422 `not_yet_due` until then). */
+  scheduledFor?: string
+  /** ISO-8601, after `scheduledFor`: cancelled by the sweep when not deployed by then. */
+  expiresAt?: string
 }
 
 export interface ApproveBody {
@@ -66,6 +70,8 @@ export function toRequest(body: CreateDeploymentBody | undefined): DeploymentReq
     description: body?.description ?? null,
     items,
     idempotency_key: body?.idempotencyKey ?? null,
+    scheduled_for: body?.scheduledFor ?? null,
+    expires_at: body?.expiresAt ?? null,
   }
 }
 

@@ -185,3 +185,14 @@ test('a staging deployment promoted to production over HTTP', async () => {
   assert.equal((await call('POST', `/deployments/${promoted.body.id}/deploy`, bob)).body.status, 'deployed')
   assert.equal((await call('GET', '/environments/production/active/PROMPT_VERSION/chatbot-main', bob)).body.deployment_id, promoted.body.id)
 })
+
+test('a deployment scheduled for later is refused until then; a schedule out of order is a 400', async () => {
+  const later = new Date(Date.now() + 86_400_000).toISOString()
+  const bad = await call('POST', '/deployments', dave, { name: 'x', environmentId: 'development', items: [item('chatbot-main', '1.1.0')], scheduledFor: later, expiresAt: later })
+  assert.deepEqual([bad.status, bad.body.code], [400, 'INVALID_INPUT'])
+  const nightly = await call('POST', '/deployments', dave, { name: 'nightly', environmentId: 'development', items: [item('chatbot-main', '1.1.0')], scheduledFor: later })
+  assert.equal(nightly.status, 201, JSON.stringify(nightly.body))
+  assert.deepEqual([nightly.body.status, nightly.body.scheduled_for, nightly.body.expires_at], ['approved', later.replace('.000Z', 'Z'), null])
+  const early = await call('POST', `/deployments/${nightly.body.id}/deploy`, dave)
+  assert.deepEqual([early.status, early.body.code, early.body.findings.errors.map((f) => f.code)], [422, 'VALIDATION_FAILED', ['not_yet_due']])
+})
