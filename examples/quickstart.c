@@ -3,7 +3,7 @@
  * Request a release, see the requester's own approval refused (4-eyes), approve it twice,
  * execute it through an executor callback, roll it back, verify the audit chain, read the
  * event outbox (also delivered, in process, to a subscriber), ask what was live at a past
- * instant and run the periodic sweep.
+ * instant, run the periodic sweep, quarantine the rolled-back version and schedule a release.
  *
  * Build (from the repository, after `cargo build --release -p deploygov-ffi`):
  *   cc -std=c11 -Iinclude examples/quickstart.c target/release/libdeploygov.a -lpthread -ldl -lm
@@ -161,6 +161,28 @@ int main(void) {
   /* A host runs this periodically: executions whose lease expired fail, expired approvals lapse. */
   ok(dg_sweep(e, &out), "sweep");
   printf("   sweep: %s\n", out);
+  dg_string_free(out);
+
+  printf("7. quarantine and schedules\n");
+  /* An admin keeps the rolled-back version out of new deployments until it is released. */
+  ok(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.2.0", ALICE, "bad answers", &out), "quarantine");
+  dg_string_free(out);
+  const char *again = "{\"environment\":\"production\",\"name\":\"retry\",\"items\":[{\"entity_type\":\"prompt_version\","
+                      "\"entity_id\":\"chatbot\",\"version_tag\":\"1.2.0\"}]}";
+  status = dg_deployment_request(e, "japm", again, ALICE, &out);
+  char *findings = dg_last_error_findings();
+  printf("   requesting 1.2.0 again: %s (%s)\n", dg_error_name(status),
+         findings != NULL && strstr(findings, "version_quarantined") != NULL ? "version_quarantined" : "?");
+  dg_string_free(findings);
+  if (status != DG_ERROR_VALIDATION_FAILED) return 1;
+  /* A release for tonight: it may not run before scheduled_for; dg_deployments_due lists what may. */
+  const char *tonight = "{\"environment\":\"production\",\"name\":\"tonight\",\"scheduled_for\":\"2999-01-01T22:00:00Z\","
+                        "\"items\":[{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\"}]}";
+  ok(dg_deployment_request(e, "japm", tonight, ALICE, &out), "scheduled request");
+  char scheduled_for[64];
+  take_field(out, "scheduled_for", scheduled_for, sizeof scheduled_for);
+  ok(dg_deployments_due(e, "japm", &out), "due");
+  printf("   scheduled for %s; due now: %s\n", scheduled_for, out);
   dg_string_free(out);
 
   dg_engine_free(e);

@@ -108,7 +108,8 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 # shellcheck disable=SC2046 # word splitting of pkg-config output is intended
 gcc -std=c11 -Wall -Wextra -Werror ffi/tests/consumer/consumer.c -o "$build/consumer_pc" \
   $(pkg-config --cflags --libs deploygov) -Wl,-rpath,"$(pkg-config --variable=libdir deploygov)"
-ldd "$build/consumer_pc" | grep -q "$prefix/lib/libdeploygov.so"
+# Not `ldd | grep -q`: grep exiting at the first match can kill ldd with SIGPIPE, failing under pipefail.
+grep -qF "$prefix/lib/libdeploygov.so" <<<"$(ldd "$build/consumer_pc")"
 "${vg[@]}" "$build/consumer_pc"
 # shellcheck disable=SC2046
 gcc -std=c11 examples/quickstart.c -o "$build/quickstart_pc" $(pkg-config --cflags --libs deploygov) \
@@ -119,7 +120,7 @@ step "consumer through CMake find_package(deploygov)"
 cmake -S ffi/tests/consumer -B "$build/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Debug >"$build/cmake.log" 2>&1 ||
   { cat "$build/cmake.log" >&2; exit 1; }
 cmake --build "$build/cmake" >>"$build/cmake.log" 2>&1 || { cat "$build/cmake.log" >&2; exit 1; }
-ldd "$build/cmake/consumer_shared" | grep -q "$prefix/lib/libdeploygov.so"
+grep -qF "$prefix/lib/libdeploygov.so" <<<"$(ldd "$build/cmake/consumer_shared")"
 "${vg[@]}" "$build/cmake/consumer_shared"
 "${vg[@]}" "$build/cmake/consumer_static"
 

@@ -361,11 +361,62 @@ int32_t dg_version_register(const struct DgEngine *engine,
                             char **out);
 
 /**
+ * Quarantines a catalog version with a reason: until it is released, requests and promotions
+ * carrying it are refused with the `version_quarantined` error finding
+ * (`DG_ERROR_VALIDATION_FAILED`), and so is executing a deployment that carries it (validation
+ * runs again at execution); what is already live stays live. Audited as `version.quarantined` with the reason. (A policy with `quarantine_on_rollback`
+ * also quarantines the versions a successful rollback takes out, as actor `deploygov:auto`.)
+ *
+ * Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`) and a non-blank `reason`
+ * (`DG_ERROR_INVALID_INPUT`); a version not in the catalog is `DG_ERROR_NOT_FOUND`; one already
+ * quarantined is `DG_ERROR_CONFLICT`. `*out` receives the `Version` as JSON, its `quarantine`
+ * the decision `{"actor_id","at","reason"}` (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_version_quarantine(const struct DgEngine *engine,
+                              const char *project,
+                              const char *entity_type,
+                              const char *entity_id,
+                              const char *version_tag,
+                              const char *actor_json,
+                              const char *reason,
+                              char **out);
+
+/**
+ * Releases a quarantined version (with a reason): it may enter deployments and promotions again.
+ * Audited as `version.released` with the reason.
+ *
+ * Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`) and a non-blank `reason`
+ * (`DG_ERROR_INVALID_INPUT`); a version not in the catalog is `DG_ERROR_NOT_FOUND`; one not
+ * quarantined is `DG_ERROR_CONFLICT`. `*out` receives the `Version` as JSON (`quarantine`: null)
+ * (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_version_release(const struct DgEngine *engine,
+                           const char *project,
+                           const char *entity_type,
+                           const char *entity_id,
+                           const char *version_tag,
+                           const char *actor_json,
+                           const char *reason,
+                           char **out);
+
+/**
  * Requests a deployment from a `DeploymentRequest` JSON `{"environment","name",
  * "description"?,"items":[{"entity_type","entity_id","version_tag","change_message"?,
- * "risk"?:"low"|"medium"|"high"|"critical"}],"idempotency_key"?}`. Validation errors refuse it
- * with `DG_ERROR_VALIDATION_FAILED` (report via `dg_last_error_findings()`). `*out` receives
- * the `Deployment` (`pending`, or `approved` when the policy needs no approval) as JSON.
+ * "risk"?:"low"|"medium"|"high"|"critical"}],"idempotency_key"?,"scheduled_for"?,"expires_at"?}`
+ * (the two times RFC 3339; `expires_at` not after `scheduled_for` is `DG_ERROR_INVALID_INPUT`).
+ * Validation errors refuse it with `DG_ERROR_VALIDATION_FAILED` (report via
+ * `dg_last_error_findings()`). `*out` receives the `Deployment` (`pending`, or `approved` when
+ * the policy needs no approval) as JSON. Executing before `scheduled_for` is refused with the
+ * `not_yet_due` finding, at or after `expires_at` with `schedule_expired` (and the sweep cancels
+ * it); `dg_deployments_due()` lists what may run now.
  *
  * # Safety
  * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
@@ -519,11 +570,13 @@ int32_t dg_lease_release(const struct DgEngine *engine,
  * The one call a host runs periodically (store-wide, every project; idempotent; no actor: what it
  * does is audited as `deploygov:sweep`). Executions whose lease (`lease_ttl_seconds` of the
  * environment's policy) expired become `failed` (the executor never reported; the active state
- * is left as it was) and free their environment; approved deployments whose approvals expired go
- * back to `pending`.
+ * is left as it was) and free their environment; pending or approved deployments past their
+ * `expires_at` are cancelled (actor `deploygov:sweep`); approved deployments whose approvals
+ * expired go back to `pending`.
  *
  * `*out` receives a `SweepReport` JSON `{"leases_expired":[deployment-id],
- * "approvals_expired":[deployment-id]}` (owned: release with `dg_string_free()`). It may be
+ * "approvals_expired":[deployment-id],"schedules_expired":[deployment-id]}` (owned: release with
+ * `dg_string_free()`). It may be
  * called from inside an executor, e.g. to let a hanging execution's lease run out.
  *
  * # Safety
@@ -795,6 +848,19 @@ int32_t dg_deployment_get(const struct DgEngine *engine,
 int32_t dg_deployment_list(const struct DgEngine *engine,
                            const char *project,
                            const char *filter_json,
+                           char **out);
+
+/**
+ * The approved deployments of a project that may run now (no `scheduled_for`, or it has come,
+ * and not past their `expires_at`), oldest first: a JSON array of `Deployment`. A scheduler
+ * polls it and executes each. An unknown project is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployments_due(const struct DgEngine *engine,
+                           const char *project,
                            char **out);
 
 /**

@@ -220,6 +220,22 @@ class Engine {
   std::string register_version(const std::string &project, const std::string &spec_json, const std::string &actor) const {
     return call([&](char **out) { return dg_version_register(raw_, project.c_str(), spec_json.c_str(), actor.c_str(), out); });
   }
+  /** Quarantines a catalog version (admins; `reason` required): refused in new deployments and promotions. */
+  std::string quarantine_version(const std::string &project, const std::string &entity_type, const std::string &entity_id,
+                                 const std::string &version_tag, const std::string &actor, const std::string &reason) const {
+    return call([&](char **out) {
+      return dg_version_quarantine(raw_, project.c_str(), entity_type.c_str(), entity_id.c_str(), version_tag.c_str(), actor.c_str(),
+                                   reason.c_str(), out);
+    });
+  }
+  /** Releases a quarantined version (admins; `reason` required). */
+  std::string release_version(const std::string &project, const std::string &entity_type, const std::string &entity_id,
+                              const std::string &version_tag, const std::string &actor, const std::string &reason) const {
+    return call([&](char **out) {
+      return dg_version_release(raw_, project.c_str(), entity_type.c_str(), entity_id.c_str(), version_tag.c_str(), actor.c_str(),
+                                reason.c_str(), out);
+    });
+  }
   std::string list_versions(const std::string &project, const std::string &entity_type, const std::string &entity_id) const {
     return call([&](char **out) { return dg_version_list(raw_, project.c_str(), entity_type.c_str(), entity_id.c_str(), out); });
   }
@@ -267,7 +283,7 @@ class Engine {
                             const std::string &reason) const {
     return call([&](char **out) { return dg_lease_release(raw_, project.c_str(), id.c_str(), actor.c_str(), reason.c_str(), out); });
   }
-  /** The periodic, store-wide sweep: `{"leases_expired":[...],"approvals_expired":[...]}`. */
+  /** The periodic, store-wide sweep: `{"leases_expired":[...],"approvals_expired":[...],"schedules_expired":[...]}`. */
   std::string sweep() const {
     return call([&](char **out) { return dg_sweep(raw_, out); });
   }
@@ -279,6 +295,10 @@ class Engine {
   }
   std::string list_deployments(const std::string &project, const std::string &filter_json = "") const {
     return call([&](char **out) { return dg_deployment_list(raw_, project.c_str(), detail::opt(filter_json), out); });
+  }
+  /** The approved deployments that may run now (scheduled_for reached, expires_at not), oldest first: `[Deployment]`. */
+  std::string due(const std::string &project) const {
+    return call([&](char **out) { return dg_deployments_due(raw_, project.c_str(), out); });
   }
   std::string active_state(const std::string &project, const std::string &environment) const {
     return call([&](char **out) { return dg_active_state(raw_, project.c_str(), environment.c_str(), out); });

@@ -1,5 +1,5 @@
-//! Commands: projects, environments, policies, the catalog, the deployment lifecycle, promotion,
-//! execution leases and the periodic sweep.
+//! Commands: projects, environments, policies, the catalog (and its quarantine), the deployment
+//! lifecycle, promotion, execution leases and the periodic sweep.
 //!
 //! Each function borrows the handle, converts its arguments, calls one core method and writes
 //! the result as JSON. Common contract, stated once here and in every `# Safety` section:
@@ -10,8 +10,8 @@
 use std::ffi::{c_char, c_void};
 
 use deploygov::{
-    Actor, ApproveOptions, DeploymentRequest, EnvironmentSpec, ExecuteOptions, Health, NoopExecutor, Policy, RollbackOptions, Variable,
-    VersionSpec,
+    Actor, ApproveOptions, DeploymentRequest, Engine, EnvironmentSpec, ExecuteOptions, Health, NoopExecutor, Policy, RollbackOptions,
+    Variable, VersionSpec,
 };
 
 use crate::callbacks::{CExecutor, DgExecutorFn};
@@ -209,11 +209,101 @@ pub unsafe extern "C" fn dg_version_register(
     })
 }
 
+/// Quarantines a catalog version with a reason: until it is released, requests and promotions
+/// carrying it are refused with the `version_quarantined` error finding
+/// (`DG_ERROR_VALIDATION_FAILED`), and so is executing a deployment that carries it (validation
+/// runs again at execution); what is already live stays live. Audited as `version.quarantined` with the reason. (A policy with `quarantine_on_rollback`
+/// also quarantines the versions a successful rollback takes out, as actor `deploygov:auto`.)
+///
+/// Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`) and a non-blank `reason`
+/// (`DG_ERROR_INVALID_INPUT`); a version not in the catalog is `DG_ERROR_NOT_FOUND`; one already
+/// quarantined is `DG_ERROR_CONFLICT`. `*out` receives the `Version` as JSON, its `quarantine`
+/// the decision `{"actor_id","at","reason"}` (owned: release with `dg_string_free()`).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_version_quarantine(
+    engine: *const DgEngine,
+    project: *const c_char,
+    entity_type: *const c_char,
+    entity_id: *const c_char,
+    version_tag: *const c_char,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded contract of this function.
+    unsafe { set_quarantine(engine, [project, entity_type, entity_id, version_tag], actor_json, reason, out, true) }
+}
+
+/// Releases a quarantined version (with a reason): it may enter deployments and promotions again.
+/// Audited as `version.released` with the reason.
+///
+/// Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`) and a non-blank `reason`
+/// (`DG_ERROR_INVALID_INPUT`); a version not in the catalog is `DG_ERROR_NOT_FOUND`; one not
+/// quarantined is `DG_ERROR_CONFLICT`. `*out` receives the `Version` as JSON (`quarantine`: null)
+/// (owned: release with `dg_string_free()`).
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_version_release(
+    engine: *const DgEngine,
+    project: *const c_char,
+    entity_type: *const c_char,
+    entity_id: *const c_char,
+    version_tag: *const c_char,
+    actor_json: *const c_char,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded contract of this function.
+    unsafe { set_quarantine(engine, [project, entity_type, entity_id, version_tag], actor_json, reason, out, false) }
+}
+
+/// The body of `dg_version_quarantine` (`on`) and `dg_version_release`.
+///
+/// # Safety
+/// As those functions.
+unsafe fn set_quarantine(
+    engine: *const DgEngine,
+    [project, entity_type, entity_id, version_tag]: [*const c_char; 4],
+    actor_json: *const c_char,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+    on: bool,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract of the callers.
+        let (e, project, entity_type, entity_id, version_tag, actor, reason, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(entity_type, "entity_type")?,
+                text(entity_id, "entity_id")?,
+                text(version_tag, "version_tag")?,
+                json::<Actor>(actor_json, "actor")?,
+                text(reason, "reason")?,
+                Out::new(out, "out")?,
+            )
+        };
+        let f = if on { Engine::quarantine_version } else { Engine::release_version };
+        out.json(&f(&e, project, entity_type, entity_id, version_tag, &actor, reason)?)
+    })
+}
+
 /// Requests a deployment from a `DeploymentRequest` JSON `{"environment","name",
 /// "description"?,"items":[{"entity_type","entity_id","version_tag","change_message"?,
-/// "risk"?:"low"|"medium"|"high"|"critical"}],"idempotency_key"?}`. Validation errors refuse it
-/// with `DG_ERROR_VALIDATION_FAILED` (report via `dg_last_error_findings()`). `*out` receives
-/// the `Deployment` (`pending`, or `approved` when the policy needs no approval) as JSON.
+/// "risk"?:"low"|"medium"|"high"|"critical"}],"idempotency_key"?,"scheduled_for"?,"expires_at"?}`
+/// (the two times RFC 3339; `expires_at` not after `scheduled_for` is `DG_ERROR_INVALID_INPUT`).
+/// Validation errors refuse it with `DG_ERROR_VALIDATION_FAILED` (report via
+/// `dg_last_error_findings()`). `*out` receives the `Deployment` (`pending`, or `approved` when
+/// the policy needs no approval) as JSON. Executing before `scheduled_for` is refused with the
+/// `not_yet_due` finding, at or after `expires_at` with `schedule_expired` (and the sweep cancels
+/// it); `dg_deployments_due()` lists what may run now.
 ///
 /// # Safety
 /// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
@@ -502,11 +592,13 @@ pub unsafe extern "C" fn dg_lease_release(
 /// The one call a host runs periodically (store-wide, every project; idempotent; no actor: what it
 /// does is audited as `deploygov:sweep`). Executions whose lease (`lease_ttl_seconds` of the
 /// environment's policy) expired become `failed` (the executor never reported; the active state
-/// is left as it was) and free their environment; approved deployments whose approvals expired go
-/// back to `pending`.
+/// is left as it was) and free their environment; pending or approved deployments past their
+/// `expires_at` are cancelled (actor `deploygov:sweep`); approved deployments whose approvals
+/// expired go back to `pending`.
 ///
 /// `*out` receives a `SweepReport` JSON `{"leases_expired":[deployment-id],
-/// "approvals_expired":[deployment-id]}` (owned: release with `dg_string_free()`). It may be
+/// "approvals_expired":[deployment-id],"schedules_expired":[deployment-id]}` (owned: release with
+/// `dg_string_free()`). It may be
 /// called from inside an executor, e.g. to let a hanging execution's lease run out.
 ///
 /// # Safety

@@ -166,6 +166,22 @@ pub unsafe extern "C" fn dg_deployment_list(
     })
 }
 
+/// The approved deployments of a project that may run now (no `scheduled_for`, or it has come,
+/// and not past their `expires_at`), oldest first: a JSON array of `Deployment`. A scheduler
+/// polls it and executes each. An unknown project is `DG_ERROR_NOT_FOUND`.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, out-pointers writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_deployments_due(engine: *const DgEngine, project: *const c_char, out: *mut *mut c_char) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, out) = unsafe { (self::engine(engine)?, text(project, "project")?, Out::new(out, "out")?) };
+        out.json(&e.due(project)?)
+    })
+}
+
 /// Everything live in an environment: a JSON array of `ActiveEntry`
 /// `{"environment","entity_type","entity_id","version_tag","deployment_id","since"}`.
 ///

@@ -226,14 +226,14 @@ static void active_version(Run *run, const char *p, const char *env, const char 
 /* Calls the library for `op`; -1 is a malformed step, otherwise `o` holds the outcome. */
 static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o) {
   static const char *const no_actor[] = {"get_deployment", "list_deployments", "active_state", "active_version", "entity_history",
-                                         "compare_environments", "audit_log", "verify_audit", "events_after", "sweep",
+                                         "compare_environments", "audit_log", "verify_audit", "events_after", "sweep", "due",
                                          "active_state_at", "deployments_live_at", "advance_clock", NULL};
   bool takes_actor = true;
   for (const char *const *n = no_actor; *n != NULL; n++) takes_actor = takes_actor && !is(op, *n);
   if (!takes_actor && actor != NULL) return fail(run, "`%s` takes no `actor`", op);
   if (takes_actor && actor == NULL) return fail(run, "`%s` needs an `actor`", op);
   DgEngine *e = run->engine;
-  const char *p = project_of(a), *s1 = NULL, *s2 = NULL, *s3 = NULL, *j1 = NULL;
+  const char *p = project_of(a), *s1 = NULL, *s2 = NULL, *s3 = NULL, *s4 = NULL, *j1 = NULL;
   char *out = NULL;
   json_int_t n1 = 0, n2 = 0;
   bool g1 = false, g2 = false;
@@ -295,6 +295,14 @@ static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o
     ALLOW("project", "deployment_id", "reason");
     NEED(str_arg(a, "deployment_id", true, &s1) || str_arg(a, "reason", true, &s2));
     settle(o, dg_lease_release(e, p, s1, actor, s2, &out), &out);
+  } else if (is(op, "quarantine_version") || is(op, "release_version")) {
+    ALLOW("project", "entity_type", "entity_id", "version_tag", "reason");
+    NEED(str_arg(a, "entity_type", true, &s1) || str_arg(a, "entity_id", true, &s2) || str_arg(a, "version_tag", true, &s3) ||
+         str_arg(a, "reason", true, &s4));
+    settle(o, (is(op, "quarantine_version") ? dg_version_quarantine : dg_version_release)(e, p, s1, s2, s3, actor, s4, &out), &out);
+  } else if (is(op, "due")) {
+    ALLOW("project");
+    settle(o, dg_deployments_due(e, p, &out), &out);
   } else if (is(op, "sweep")) {
     if (json_object_size(a->map) != 0) return fail(run, "`sweep` takes no args");
     settle(o, dg_sweep(e, &out), &out);

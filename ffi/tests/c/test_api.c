@@ -602,8 +602,8 @@ static void test_governance(void) {
   /* The sweep: nothing to do, then approvals past their TTL go back to pending (idempotent). */
   CHECK_OK(dg_sweep(e, &out));
   v = take_json(out);
-  CHECK(json_object_size(v) == 2 && json_array_size(jpath(v, "leases_expired")) == 0 &&
-        json_array_size(jpath(v, "approvals_expired")) == 0);
+  CHECK(json_object_size(v) == 3 && json_array_size(jpath(v, "leases_expired")) == 0 &&
+        json_array_size(jpath(v, "approvals_expired")) == 0 && json_array_size(jpath(v, "schedules_expired")) == 0);
   json_decref(v);
   char *waiting = request(e, "qa", "q1", "[" CHATBOT_110 "]", DAVE);
   CHECK_OK_DISCARD(dg_deployment_approve(e, "japm", waiting, LENA, NULL, &out));
@@ -669,6 +669,202 @@ static void test_governance(void) {
   dg_engine_free(e);
 }
 
+#define CHATBOT_100 "{\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.0.0\"}"
+
+/* The first error finding of the last failure. */
+static void check_finding(const char *code) {
+  json_t *v = take_json(dg_last_error_findings());
+  CHECK_STREQ(jstr(v, "errors.0.code"), code);
+  json_decref(v);
+}
+
+/* A deployment request to `development`; `schedule` is "" or `,"scheduled_for":...` members. */
+static int32_t request_scheduled(DgEngine *e, const char *name, const char *item, const char *schedule, char **out) {
+  char req[1024];
+  snprintf(req, sizeof req, "{\"environment\":\"development\",\"name\":\"%s\"%s,\"items\":[%s]}", name, schedule, item);
+  return dg_deployment_request(e, "japm", req, DAVE, out);
+}
+
+/* The `quarantine` member of the stored version `chatbot` `tag` (NULL when not quarantined);
+ * release `*holder` with json_decref(). */
+static json_t *quarantine_of(DgEngine *e, const char *tag, json_t **holder) {
+  char *out = NULL;
+  CHECK_OK(dg_version_list(e, "japm", "prompt_version", "chatbot", &out));
+  *holder = take_json(out);
+  for (size_t i = 0; i < json_array_size(*holder); i++) {
+    json_t *v = json_array_get(*holder, i);
+    if (strcmp(jstr(v, "version_tag"), tag) == 0) return json_is_null(jpath(v, "quarantine")) ? NULL : jpath(v, "quarantine");
+  }
+  CHECK(!"version listed");
+  return NULL;
+}
+
+/* Quarantine (admins, a reason, refused while quarantined; blocks requests and executions; set
+ * automatically by a rollback under quarantine_on_rollback) and schedules (scheduled_for,
+ * expires_at, not_yet_due, schedule_expired, dg_deployments_due, the sweep cancelling), on a host
+ * clock. */
+static void test_quarantine_and_schedules(void) {
+  TestClock clock = {1777629600000000LL, 0}; /* 2026-05-01T10:00:00Z */
+  DgEngine *e = NULL;
+  char *out = NULL;
+  json_t *v = NULL, *holder = NULL;
+  CHECK_OK(dg_engine_open_with_clock(":memory:", test_clock_now, &clock, NULL, &e));
+  CHECK_OK_DISCARD(dg_project_create(e, "japm", "acme", "JAPM", ALICE, &out));
+  CHECK_OK_DISCARD(
+      dg_environment_create(e, "japm", "{\"name\":\"development\",\"policy\":{\"quarantine_on_rollback\":true}}", ALICE, &out));
+  CHECK_OK(dg_environment_get(e, "japm", "development", &out));
+  v = take_json(out);
+  CHECK(json_is_true(jpath(v, "policy.quarantine_on_rollback")));
+  json_decref(v);
+  register_version(e, "prompt_version", "chatbot", "1.0.0");
+  register_version(e, "prompt_version", "chatbot", "1.1.0");
+  register_version(e, "prompt_asset_version", "templates", "2.0.0");
+
+  /* Refusals: role, blank reason, unknown version or project, nothing written. */
+  CHECK_STATUS(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.0.0", DAVE, "leaks pii", &out), DG_ERROR_FORBIDDEN);
+  CHECK_MESSAGE_HAS("actor `dave` may not quarantine versions");
+  CHECK_STATUS(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.0.0", ALICE, " \t", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("a reason is required");
+  CHECK_STATUS(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "9.9.9", ALICE, "x", &out), DG_ERROR_NOT_FOUND);
+  CHECK_MESSAGE_HAS("is not in the catalog");
+  CHECK_STATUS(dg_version_quarantine(e, "nope", "prompt_version", "chatbot", "1.0.0", ALICE, "x", &out), DG_ERROR_NOT_FOUND);
+  CHECK_STATUS(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.0.0", ALICE, "x", &out), DG_ERROR_CONFLICT);
+  CHECK_MESSAGE_HAS("is not quarantined");
+  CHECK(quarantine_of(e, "1.0.0", &holder) == NULL);
+  json_decref(holder);
+
+  /* Quarantined: the decision is on the version, requests carrying it are refused. */
+  CHECK_OK(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.0.0", ALICE, "leaks pii", &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "version_tag"), "1.0.0");
+  CHECK_STREQ(jstr(v, "quarantine.actor_id"), "alice");
+  CHECK_STREQ(jstr(v, "quarantine.reason"), "leaks pii");
+  CHECK_STREQ(jstr(v, "quarantine.at"), "2026-05-01T10:00:00Z");
+  json_decref(v);
+  json_t *q = quarantine_of(e, "1.0.0", &holder);
+  CHECK(q != NULL);
+  CHECK_STREQ(jstr(q, "reason"), "leaks pii");
+  json_decref(holder);
+  CHECK_STATUS(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.0.0", BOB, "again", &out), DG_ERROR_CONFLICT);
+  CHECK_MESSAGE_HAS("already quarantined");
+  CHECK_STATUS(request_scheduled(e, "q", CHATBOT_100, "", &out), DG_ERROR_VALIDATION_FAILED);
+  check_finding("version_quarantined");
+  CHECK_MESSAGE_HAS("version_quarantined");
+  CHECK_STATUS(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.0.0", DAVE, "fixed", &out), DG_ERROR_FORBIDDEN);
+  CHECK_MESSAGE_HAS("may not release quarantined versions");
+  CHECK_STATUS(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.0.0", CAROL, "", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_OK(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.0.0", CAROL, "fixed upstream", &out));
+  v = take_json(out);
+  CHECK(json_is_null(jpath(v, "quarantine")));
+  json_decref(v);
+  CHECK_STATUS(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.0.0", ALICE, "again", &out), DG_ERROR_CONFLICT);
+  CHECK_OK(dg_audit_log(e, "japm", "prompt_version/chatbot@1.0.0", 0, NULL, &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 3);
+  CHECK_STREQ(jstr(v, "1.action"), "version.quarantined");
+  CHECK_STREQ(jstr(v, "1.reason"), "leaks pii");
+  CHECK_STREQ(jstr(v, "2.action"), "version.released");
+  CHECK_STREQ(jstr(v, "2.actor_id"), "carol");
+  CHECK_STREQ(jstr(v, "2.reason"), "fixed upstream");
+  json_decref(v);
+
+  /* An approved deployment whose version is quarantined meanwhile is refused at execution. */
+  CHECK_OK(request_scheduled(e, "held", TEMPLATES_200, "", &out));
+  char *held = take_id(out);
+  CHECK_OK_DISCARD(dg_version_quarantine(e, "japm", "prompt_asset_version", "templates", "2.0.0", ALICE, "cve", &out));
+  CHECK_STATUS(dg_deployment_execute(e, "japm", held, DAVE, NULL, NULL, NULL, &out), DG_ERROR_VALIDATION_FAILED);
+  check_finding("version_quarantined");
+  CHECK_OK_DISCARD(dg_deployment_cancel(e, "japm", held, DAVE, "quarantined", &out));
+  CHECK_OK_DISCARD(dg_version_release(e, "japm", "prompt_asset_version", "templates", "2.0.0", ALICE, "patched", &out));
+
+  /* quarantine_on_rollback: the rollback quarantines what it took out, as deploygov:auto. */
+  CHECK_OK(request_scheduled(e, "v1", CHATBOT_100, "", &out));
+  char *v1 = take_id(out);
+  CHECK_OK_DISCARD(dg_deployment_execute(e, "japm", v1, DAVE, NULL, NULL, NULL, &out));
+  CHECK_OK(request_scheduled(e, "v2", CHATBOT_110, "", &out));
+  char *v2 = take_id(out);
+  CHECK_OK_DISCARD(dg_deployment_execute(e, "japm", v2, DAVE, NULL, NULL, NULL, &out));
+  CHECK_OK(dg_deployment_rollback(e, "japm", v2, DAVE, "{\"reason\":\"hallucinates\"}", NULL, NULL, &out));
+  check_status_of(out, "deployed");
+  q = quarantine_of(e, "1.1.0", &holder);
+  CHECK(q != NULL);
+  CHECK_STREQ(jstr(q, "actor_id"), "deploygov:auto");
+  json_decref(holder);
+  CHECK(quarantine_of(e, "1.0.0", &holder) == NULL);
+  json_decref(holder);
+
+  /* Schedules: expires_at must follow scheduled_for; times are RFC 3339. */
+  CHECK_STATUS(request_scheduled(e, "bad", CHATBOT_100,
+                                 ",\"scheduled_for\":\"2026-05-01T12:00:00Z\",\"expires_at\":\"2026-05-01T11:00:00Z\"", &out),
+               DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("is not after scheduled_for");
+  CHECK_STATUS(request_scheduled(e, "bad", CHATBOT_100, ",\"scheduled_for\":\"tonight\"", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("invalid json in `request`");
+  CHECK_OK(request_scheduled(e, "night", CHATBOT_100, ",\"scheduled_for\":\"2026-05-01T22:00:00Z\"", &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "approved");
+  CHECK_STREQ(jstr(v, "scheduled_for"), "2026-05-01T22:00:00Z");
+  CHECK(json_is_null(jpath(v, "expires_at")));
+  char *night = strdup(jstr(v, "id"));
+  json_decref(v);
+  CHECK_OK(request_scheduled(e, "window", TEMPLATES_200, ",\"expires_at\":\"2026-05-01T13:00:00+02:00\"", &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "expires_at"), "2026-05-01T11:00:00Z"); /* stored in UTC */
+  CHECK(json_is_null(jpath(v, "scheduled_for")));
+  char *window = strdup(jstr(v, "id"));
+  json_decref(v);
+
+  /* Due now: only `window`; `night` is refused before its time. */
+  CHECK_OK(dg_deployments_due(e, "japm", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  CHECK_STREQ(jstr(v, "0.id"), window);
+  json_decref(v);
+  CHECK_STATUS(dg_deployment_execute(e, "japm", night, DAVE, NULL, NULL, NULL, &out), DG_ERROR_VALIDATION_FAILED);
+  check_finding("not_yet_due");
+  CHECK_STATUS(dg_deployments_due(e, "nope", &out), DG_ERROR_NOT_FOUND);
+
+  /* 11:00: `window` expired; the sweep cancels it, once. */
+  advance(&clock, 3600);
+  CHECK_STATUS(dg_deployment_execute(e, "japm", window, DAVE, NULL, NULL, NULL, &out), DG_ERROR_VALIDATION_FAILED);
+  check_finding("schedule_expired");
+  CHECK_OK(dg_deployments_due(e, "japm", &out));
+  CHECK(strcmp(out, "[]") == 0);
+  dg_string_free(out);
+  CHECK_OK(dg_sweep(e, &out));
+  v = take_json(out);
+  CHECK(json_object_size(v) == 3 && json_array_size(jpath(v, "schedules_expired")) == 1);
+  CHECK_STREQ(jstr(v, "schedules_expired.0"), window);
+  json_decref(v);
+  CHECK_OK(dg_deployment_get(e, "japm", window, &out));
+  v = take_json(out);
+  CHECK_STREQ(jstr(v, "status"), "cancelled");
+  CHECK_STREQ(jstr(v, "cancellation.actor_id"), "deploygov:sweep");
+  json_decref(v);
+  CHECK_OK(dg_sweep(e, &out));
+  v = take_json(out);
+  CHECK(json_array_size(jpath(v, "schedules_expired")) == 0);
+  json_decref(v);
+
+  /* 22:00: `night` is due and runs. */
+  advance(&clock, 11 * 3600);
+  CHECK_OK(dg_deployments_due(e, "japm", &out));
+  v = take_json(out);
+  CHECK(json_array_size(v) == 1);
+  CHECK_STREQ(jstr(v, "0.id"), night);
+  json_decref(v);
+  CHECK_OK(dg_deployment_execute(e, "japm", night, DAVE, NULL, NULL, NULL, &out));
+  check_status_of(out, "deployed");
+
+  CHECK_OK_DISCARD(dg_audit_verify(e, &out));
+  free(held);
+  free(v1);
+  free(v2);
+  free(night);
+  free(window);
+  dg_engine_free(e);
+}
+
 int main(int argc, char **argv) {
   const char *tmpdir = argc > 1 ? argv[1] : "/tmp";
   test_names();
@@ -682,6 +878,7 @@ int main(int argc, char **argv) {
   test_events();
   test_clock();
   test_governance();
+  test_quarantine_and_schedules();
   printf("test_api: ok\n");
   return 0;
 }

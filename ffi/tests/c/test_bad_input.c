@@ -1,5 +1,6 @@
 /* Bad input: NULL handles and pointers, invalid UTF-8, malformed JSON, unknown enum strings, ids
- * that do not exist, zero-length and huge strings, timestamps that are not RFC 3339. Each gets a clear status and message, never a
+ * that do not exist, zero-length and huge strings, timestamps that are not RFC 3339 (arguments and
+ * schedules), unauthorized quarantine. Each gets a clear status and message, never a
  * crash, and nothing is written on failure (neither out-pointers nor the store). */
 #include <stdbool.h>
 
@@ -58,6 +59,11 @@ static void test_null_engine(void) {
   REFUSED(dg_lease_release(n, "p", "d", ALICE, "r", &out), I);
   REFUSED(dg_sweep(n, &out), I);
   CHECK_MESSAGE_HAS("`engine` must not be null");
+  REFUSED(dg_version_quarantine(n, "p", "t", "i", "v", ALICE, "r", &out), I);
+  CHECK_MESSAGE_HAS("`engine` must not be null");
+  REFUSED(dg_version_release(n, "p", "t", "i", "v", ALICE, "r", &out), I);
+  REFUSED(dg_deployments_due(n, "p", &out), I);
+  CHECK_MESSAGE_HAS("`engine` must not be null");
   REFUSED(dg_active_state_at(n, "p", "x", "2026-03-01T09:00:00Z", &out), I);
   REFUSED(dg_deployments_live_at(n, "p", "x", "2026-03-01T09:00:00Z", &out), I);
   bool found = true;
@@ -113,6 +119,28 @@ static void test_null_arguments(DgEngine *e) {
   CHECK_MESSAGE_HAS("`deployment_id` must not be null");
   CHECK_STATUS(dg_lease_release(e, "japm", "d", ALICE, "r", NULL), I);
   CHECK_STATUS(dg_sweep(e, NULL), I);
+  CHECK_MESSAGE_HAS("`out` must not be null");
+  {
+    /* Each argument of the quarantine functions in turn, named in the message. */
+    const char *args[] = {"japm", "prompt_version", "chatbot", "1.1.0", ALICE, "leaks pii"};
+    const char *names[] = {"`project`", "`entity_type`", "`entity_id`", "`version_tag`", "`actor`", "`reason`"};
+    for (int i = 0; i < 6; i++) {
+      const char *a[6];
+      for (int k = 0; k < 6; k++) a[k] = k == i ? NULL : args[k];
+      REFUSED(dg_version_quarantine(e, a[0], a[1], a[2], a[3], a[4], a[5], &out), I);
+      CHECK_MESSAGE_HAS(names[i]);
+      CHECK_MESSAGE_HAS("must not be null");
+      REFUSED(dg_version_release(e, a[0], a[1], a[2], a[3], a[4], a[5], &out), I);
+      CHECK_MESSAGE_HAS(names[i]);
+    }
+    CHECK_STATUS(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.1.0", ALICE, "leaks pii", NULL), I);
+    CHECK_MESSAGE_HAS("`out` must not be null");
+    CHECK_STATUS(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.1.0", ALICE, "leaks pii", NULL), I);
+    CHECK_MESSAGE_HAS("`out` must not be null");
+  }
+  REFUSED(dg_deployments_due(e, NULL, &out), I);
+  CHECK_MESSAGE_HAS("`project` must not be null");
+  CHECK_STATUS(dg_deployments_due(e, "japm", NULL), I);
   CHECK_MESSAGE_HAS("`out` must not be null");
   REFUSED(dg_active_state_at(e, "japm", "staging", NULL, &out), I);
   CHECK_MESSAGE_HAS("`at` must not be null");
@@ -184,6 +212,37 @@ static void test_invalid_utf8_and_json(DgEngine *e) {
   CHECK_MESSAGE_HAS("`reason` is not valid utf-8");
   REFUSED(dg_deployment_promote(e, "japm", "d", "production", "{\"id\":\"alice\"", &out), I);
   CHECK_MESSAGE_HAS("invalid json in `actor`");
+  REFUSED(dg_version_quarantine(e, "japm", "prompt\xc3", "chatbot", "1.1.0", ALICE, "r", &out), I);
+  CHECK_MESSAGE_HAS("`entity_type` is not valid utf-8");
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.1.0\xff", ALICE, "r", &out), I);
+  CHECK_MESSAGE_HAS("`version_tag` is not valid utf-8");
+  REFUSED(dg_version_release(e, "japm", "prompt_version", "\xe2\x82", "1.1.0", ALICE, "r", &out), I);
+  CHECK_MESSAGE_HAS("`entity_id` is not valid utf-8");
+  REFUSED(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.1.0", ALICE, "fixed \xff", &out), I);
+  CHECK_MESSAGE_HAS("`reason` is not valid utf-8");
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.1.0", "{\"id\":", "r", &out), I);
+  CHECK_MESSAGE_HAS("invalid json in `actor`");
+  REFUSED(dg_deployments_due(e, "ja\xffpm", &out), I);
+  CHECK_MESSAGE_HAS("`project` is not valid utf-8");
+  /* Schedules in a request are RFC 3339 and expires_at follows scheduled_for. */
+  REFUSED(dg_deployment_request(e, "japm",
+                                "{\"environment\":\"development\",\"name\":\"n\",\"scheduled_for\":\"tonight\",\"items\":[{"
+                                "\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\"}]}",
+                                ALICE, &out),
+          I);
+  CHECK_MESSAGE_HAS("invalid json in `request`");
+  REFUSED(dg_deployment_request(e, "japm",
+                                "{\"environment\":\"development\",\"name\":\"n\",\"expires_at\":1772355600,\"items\":[{"
+                                "\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\"}]}",
+                                ALICE, &out),
+          I);
+  REFUSED(dg_deployment_request(e, "japm",
+                                "{\"environment\":\"development\",\"name\":\"n\",\"scheduled_for\":\"2026-05-01T12:00:00Z\","
+                                "\"expires_at\":\"2026-05-01T12:00:00Z\",\"items\":[{"
+                                "\"entity_type\":\"prompt_version\",\"entity_id\":\"chatbot\",\"version_tag\":\"1.1.0\"}]}",
+                                ALICE, &out),
+          I);
+  CHECK_MESSAGE_HAS("is not after scheduled_for");
   /* Input types refuse unknown members (a typo is an error, not a silently dropped field). */
   REFUSED(dg_deployment_request(e, "japm",
                                 "{\"enviroment\":\"staging\",\"environment\":\"staging\",\"name\":\"n\",\"items\":[{"
@@ -259,6 +318,10 @@ static void test_missing_ids(DgEngine *e) {
   REFUSED(dg_lease_release(e, "japm", "0190-nope", ALICE, "stuck", &out), N);
   REFUSED(dg_active_state_at(e, "japm", "nope", "2026-03-01T09:00:00Z", &out), N);
   REFUSED(dg_deployments_live_at(e, "nope", "staging", "2026-03-01T09:00:00Z", &out), N);
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "9.9.9", ALICE, "r", &out), N);
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "nobody", "1.1.0", ALICE, "r", &out), N);
+  REFUSED(dg_version_release(e, "nope", "prompt_version", "chatbot", "1.1.0", ALICE, "r", &out), N);
+  REFUSED(dg_deployments_due(e, "nope", &out), N);
   /* The hot path answers "nothing live" for unknown names. */
   char *tag = SENTINEL;
   bool found = true;
@@ -418,6 +481,24 @@ static void test_governance(DgEngine *e) {
   CHECK_MESSAGE_HAS("control characters");
   REFUSED(dg_deployment_promote(e, "japm", "d", "production", "{\"id\":\"\",\"roles\":[\"admin\"]}", &out), DG_ERROR_INVALID_INPUT);
   CHECK_MESSAGE_HAS("actor id must not be empty");
+  /* Quarantine: admins only and a reason, checked before any lookup; releasing what is not
+   * quarantined is a conflict. */
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "nobody", "1.1.0", DAVE, "r", &out), DG_ERROR_FORBIDDEN);
+  CHECK_MESSAGE_HAS("actor `dave` may not quarantine versions");
+  REFUSED(dg_version_release(e, "japm", "prompt_version", "nobody", "1.1.0", LENA, "r", &out), DG_ERROR_FORBIDDEN);
+  CHECK_MESSAGE_HAS("actor `lena` may not release quarantined versions");
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "nobody", "1.1.0", ALICE, "", &out), DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("a reason is required");
+  REFUSED(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.1.0", ALICE, "\n ", &out), DG_ERROR_INVALID_INPUT);
+  REFUSED(dg_version_release(e, "japm", "prompt_version", "chatbot", "1.1.0", ALICE, "nothing to release", &out), DG_ERROR_CONFLICT);
+  CHECK_MESSAGE_HAS("is not quarantined");
+  REFUSED(dg_version_quarantine(e, "japm", "prompt_version", "chatbot", "1.1.0", "{\"id\":\"\",\"roles\":[\"admin\"]}", "r", &out),
+          DG_ERROR_INVALID_INPUT);
+  CHECK_MESSAGE_HAS("actor id must not be empty");
+  /* Nothing is due in a project with no deployments. */
+  CHECK_OK(dg_deployments_due(e, "japm", &out));
+  CHECK(strcmp(out, "[]") == 0);
+  dg_string_free(out);
   /* The sweep has nothing to do here and writes nothing. */
   CHECK_OK(dg_sweep(e, &out));
   json_t *v = take_json(out);

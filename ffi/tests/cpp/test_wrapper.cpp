@@ -131,7 +131,7 @@ static void test_workflow() {
   dg::Error running = expect_error(DG_ERROR_INVALID_TRANSITION, [&] { e.release_lease("japm", promotion, alice, "stuck"); });
   CHECK(has(running.what(), "`deployed`"));
   expect_error(DG_ERROR_FORBIDDEN, [&] { e.release_lease("japm", promotion, dave, "stuck"); });
-  CHECK(e.sweep() == R"({"leases_expired":[],"approvals_expired":[]})");
+  CHECK(e.sweep() == R"({"leases_expired":[],"approvals_expired":[],"schedules_expired":[]})");
   std::string then = e.active_state_at("japm", "development", "2999-01-01T00:00:00Z");
   CHECK(has(then, "\"deployment_id\":\"" + promotion + "\"") && has(then, "\"executed_by\":\"dave\""));
   CHECK(e.active_state_at("japm", "development", "2000-01-01T00:00:00+02:00") == "[]");
@@ -139,6 +139,38 @@ static void test_workflow() {
   dg::Error when = expect_error(DG_ERROR_INVALID_INPUT, [&] { e.deployments_live_at("japm", "development", "tomorrow"); });
   CHECK(has(when.what(), "RFC 3339"));
   expect_error(DG_ERROR_NOT_FOUND, [&] { e.active_state_at("japm", "nowhere", "2026-01-01T00:00:00Z"); });
+
+  // Quarantine and schedules.
+  e.register_version("japm", item("prompt_version", "chatbot", "2.0.0"), alice);
+  auto quarantine = [&](const std::string &who, const std::string &tag, const std::string &reason) {
+    return e.quarantine_version("japm", "prompt_version", "chatbot", tag, who, reason);
+  };
+  expect_error(DG_ERROR_FORBIDDEN, [&] { quarantine(dave, "2.0.0", "leaks pii"); });
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { quarantine(alice, "2.0.0", " "); });
+  expect_error(DG_ERROR_NOT_FOUND, [&] { quarantine(alice, "9.9.9", "leaks pii"); });
+  std::string q = quarantine(alice, "2.0.0", "leaks pii");
+  CHECK(has(q, R"("quarantine":{"actor_id":"alice")") && has(q, R"("reason":"leaks pii")"));
+  expect_error(DG_ERROR_CONFLICT, [&] { quarantine(bob, "2.0.0", "again"); });
+  dg::Error quarantined =
+      expect_error(DG_ERROR_VALIDATION_FAILED, [&] { request(e, "development", item("prompt_version", "chatbot", "2.0.0"), dave); });
+  CHECK(has(quarantined.findings_json(), "version_quarantined"));
+  expect_error(DG_ERROR_FORBIDDEN, [&] { e.release_version("japm", "prompt_version", "chatbot", "2.0.0", dave, "fixed"); });
+  CHECK(has(e.release_version("japm", "prompt_version", "chatbot", "2.0.0", carol, "fixed"), R"("quarantine":null)"));
+  expect_error(DG_ERROR_CONFLICT, [&] { e.release_version("japm", "prompt_version", "chatbot", "2.0.0", alice, "again"); });
+  std::string night = field(e.request_deployment("japm",
+                                                 R"({"environment":"development","name":"night","scheduled_for":"2999-01-01T00:00:00Z","items":[)" +
+                                                     item("prompt_version", "chatbot", "2.0.0") + "]}",
+                                                 dave),
+                            "id");
+  std::string now = request(e, "development", item("prompt_asset_version", "templates", "2.0.0"), dave);
+  std::string due = e.due("japm");
+  CHECK(has(due, now) && !has(due, night));
+  dg::Error early = expect_error(DG_ERROR_VALIDATION_FAILED, [&] { e.execute("japm", night, dave); });
+  CHECK(has(early.findings_json(), "not_yet_due"));
+  CHECK(has(e.execute("japm", now, dave), R"("status":"deployed")"));
+  CHECK(e.due("japm") == "[]");
+  CHECK(has(e.cancel("japm", night, dave, "not tonight"), "cancelled"));
+  expect_error(DG_ERROR_NOT_FOUND, [&] { e.due("nope"); });
 
   std::string third = request(e, "production", item("prompt_version", "chatbot", "1.2.0"), alice);
   CHECK(has(e.reject("japm", third, bob, "no"), "rejected"));
