@@ -20,6 +20,9 @@ else
   cargo test --workspace --locked --lib --tests --examples
 fi
 
+step "benchmarks compile and run once (criterion test mode; numbers: docs/benchmarks.md)"
+cargo test --locked --benches -p deploygov
+
 step "doctests (README quickstart)"
 cargo test --workspace --locked --doc
 
