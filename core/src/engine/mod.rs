@@ -7,6 +7,7 @@ mod gate;
 mod governance;
 mod lifecycle;
 mod query;
+mod records;
 
 pub use gate::{Action, Blocker, DryRun};
 pub use lifecycle::{ApproveOptions, ExecuteOptions, RollbackOptions};

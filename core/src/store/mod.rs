@@ -4,6 +4,7 @@
 //! the compare-and-set in [`StoreTx::update_deployment`] and [`StoreTx::update_environment`].
 
 mod sqlite;
+mod sqlite_records;
 
 pub use sqlite::SqliteStore;
 
@@ -11,6 +12,8 @@ use crate::audit::AuditEntry;
 use crate::error::Result;
 use crate::events::Event;
 use chrono::{DateTime, Utc};
+
+use serde::{Deserialize, Serialize};
 
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
@@ -102,4 +105,49 @@ pub trait StoreTx {
     fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>>;
     /// Replaces a catalog version's record (its quarantine).
     fn update_version(&self, v: &Version) -> Result<()>;
+
+    /// Inserts or replaces a record (keyed by project, kind and id).
+    fn put_record(&self, r: &Record) -> Result<()>;
+    /// One record.
+    fn get_record(&self, project: &str, kind: &str, id: &str) -> Result<Option<Record>>;
+    /// Deletes a record; whether it existed.
+    fn delete_record(&self, project: &str, kind: &str, id: &str) -> Result<bool>;
+    /// Records of one kind (and scope, when given) with an id after `after_id`, in id order.
+    fn list_records(&self, project: &str, kind: &str, scope: Option<&str>, after_id: Option<&str>, limit: u32) -> Result<Vec<Record>>;
+
+    /// Appends one stage log line of a deployment; returns its sequence number (the cursor).
+    fn append_log(&self, project: &str, deployment_id: &str, at: DateTime<Utc>, stage: &str, line: &str) -> Result<i64>;
+    /// Log lines of a deployment with `seq > after_seq`, in order, at most `limit`.
+    fn logs(&self, project: &str, deployment_id: &str, after_seq: i64, limit: u32) -> Result<Vec<LogLine>>;
+    /// Deletes the oldest lines of a deployment beyond the newest `keep`; returns how many.
+    fn trim_logs(&self, project: &str, deployment_id: &str, keep: u32) -> Result<u64>;
+}
+
+/// A small governed document (freeze window, artifact, deployment error, health check) stored
+/// by kind. `doc` is the JSON of the engine's typed record; `scope` is what it is listed by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Project.
+    pub project_id: String,
+    /// Kind of record (`freeze`, `artifact`, `deployment_error`, `health_check`).
+    pub kind: String,
+    /// Id, unique per project and kind; UUIDv7 so that id order is creation order.
+    pub id: String,
+    /// What the record is listed by (an environment, a deployment, a version key).
+    pub scope: String,
+    /// JSON document.
+    pub doc: String,
+}
+
+/// One line of a deployment's stage log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Position in the store's log, increasing; the cursor of `deployment_logs`.
+    pub seq: i64,
+    /// When it was written.
+    pub at: DateTime<Utc>,
+    /// Pipeline stage (`build`, `upload`, `deploy`, `verify`, ...).
+    pub stage: String,
+    /// The text.
+    pub line: String,
 }

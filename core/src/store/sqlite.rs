@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use serde::de::DeserializeOwned;
 
-use super::{Store, StoreTx};
+use super::{LogLine, Record, Store, StoreTx, sqlite_records as rec};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -22,6 +22,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema.sql")),
         M::up(include_str!("schema_2_events.sql")),
         M::up(include_str!("schema_3_time.sql")),
+        M::up(include_str!("schema_4_records.sql")),
     ])
 }
 
@@ -117,11 +118,11 @@ impl Store for SqliteStore {
 
 struct SqliteTx<'a>(&'a Connection);
 
-fn micros(t: DateTime<Utc>) -> i64 {
+pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn from_micros(v: i64) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn from_micros(v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(0, v))
 }
 
@@ -596,5 +597,33 @@ impl StoreTx for SqliteTx<'_> {
             )));
         }
         Ok(())
+    }
+
+    fn put_record(&self, r: &Record) -> Result<()> {
+        rec::put(self.0, r)
+    }
+
+    fn get_record(&self, project: &str, kind: &str, id: &str) -> Result<Option<Record>> {
+        rec::get(self.0, project, kind, id)
+    }
+
+    fn delete_record(&self, project: &str, kind: &str, id: &str) -> Result<bool> {
+        rec::delete(self.0, project, kind, id)
+    }
+
+    fn list_records(&self, project: &str, kind: &str, scope: Option<&str>, after_id: Option<&str>, limit: u32) -> Result<Vec<Record>> {
+        rec::list(self.0, project, kind, scope, after_id, limit)
+    }
+
+    fn append_log(&self, project: &str, deployment_id: &str, at: DateTime<Utc>, stage: &str, line: &str) -> Result<i64> {
+        rec::append_log(self.0, project, deployment_id, micros(at), stage, line)
+    }
+
+    fn logs(&self, project: &str, deployment_id: &str, after_seq: i64, limit: u32) -> Result<Vec<LogLine>> {
+        rec::logs(self.0, project, deployment_id, after_seq, limit)
+    }
+
+    fn trim_logs(&self, project: &str, deployment_id: &str, keep: u32) -> Result<u64> {
+        rec::trim_logs(self.0, project, deployment_id, keep)
     }
 }
