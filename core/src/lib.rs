@@ -20,5 +20,5 @@ pub use error::{Error, ErrorCode, Result};
 pub use events::{Event, Subscriber};
 pub use executor::{Activation, Executor, NoopExecutor};
 pub use model::*;
-pub use policy::{ApprovalRule, ApprovalState, Policy, RiskEscalation, RollbackPolicy, RuleStatus};
+pub use policy::{ApprovalRule, ApprovalState, FailureMode, HealthPolicy, Policy, RiskEscalation, RollbackPolicy, RuleStatus};
 pub use validation::{Finding, Phase, Severity, ValidationContext, ValidationReport, Validator};

@@ -78,6 +78,48 @@ pub struct Policy {
     pub requires_success_in: Vec<String>,
     /// Quarantine the versions a successful rollback takes out of this environment.
     pub quarantine_on_rollback: bool,
+    /// Roles that may approve or execute while a freeze window is open, with a written reason.
+    pub freeze_override_roles: Vec<String>,
+    /// What an item failure does during execution: `revert` everything, or `pause` for a human.
+    pub on_failure: FailureMode,
+    /// Post-deployment verification thresholds and automatic rollback.
+    pub health: HealthPolicy,
+    /// Keep the artifacts of the last N deployments of this environment (`None`: keep all).
+    pub artifact_retention: Option<u32>,
+}
+
+crate::model::string_enum!(
+    /// What an item failure does during execution.
+    FailureMode {
+        /// Revert the items already activated and fail the deployment (the default).
+        Revert = "revert",
+        /// Leave the deployment `paused` until a human retries the item, skips it or aborts.
+        Pause = "pause",
+    }
+);
+
+/// Thresholds of post-deployment verification (the Open Policy Platform defaults): crossing one
+/// rolls the deployment back automatically when `auto_rollback` is on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthPolicy {
+    /// More than this many consecutive failed checks trigger (default 3).
+    pub max_consecutive_failures: u32,
+    /// An error rate above this fraction triggers (default 0.05).
+    pub max_error_rate: f64,
+    /// A p95 latency above this multiple of the previous deployment's baseline triggers (default 1.5).
+    pub max_latency_ratio: f64,
+    /// Roll back automatically when a threshold is crossed (default true).
+    pub auto_rollback: bool,
+}
+
+// INVARIANT: `Policy::check` refuses NaN thresholds, so equality is total on stored policies.
+impl Eq for HealthPolicy {}
+
+impl Default for HealthPolicy {
+    fn default() -> Self {
+        Self { max_consecutive_failures: 3, max_error_rate: 0.05, max_latency_ratio: 1.5, auto_rollback: true }
+    }
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -107,6 +149,10 @@ impl Policy {
             lease_ttl_seconds: DEFAULT_LEASE_TTL_SECONDS,
             requires_success_in: vec![],
             quarantine_on_rollback: false,
+            freeze_override_roles: strings(&ADMIN_ROLES),
+            on_failure: FailureMode::Revert,
+            health: HealthPolicy::default(),
+            artifact_retention: None,
         }
     }
 
@@ -170,6 +216,16 @@ impl Policy {
             && ttl <= 0
         {
             return Err(Error::invalid_input(format!("approval_ttl_seconds must be positive, got `{ttl}`")));
+        }
+        let h = &self.health;
+        if !(h.max_error_rate.is_finite() && (0.0..=1.0).contains(&h.max_error_rate)) {
+            return Err(Error::invalid_input(format!("health.max_error_rate must be between 0 and 1, got `{}`", h.max_error_rate)));
+        }
+        if !(h.max_latency_ratio.is_finite() && h.max_latency_ratio >= 1.0) {
+            return Err(Error::invalid_input(format!("health.max_latency_ratio must be at least 1, got `{}`", h.max_latency_ratio)));
+        }
+        if self.artifact_retention == Some(0) {
+            return Err(Error::invalid_input("artifact_retention must be at least 1 (or absent to keep everything)"));
         }
         Ok(())
     }
