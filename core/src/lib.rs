@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod freeze;
 pub mod model;
 pub mod policy;
 pub mod state;
@@ -19,6 +20,7 @@ pub use engine::{Action, ApproveOptions, Blocker, DryRun, Engine, ExecuteOptions
 pub use error::{Error, ErrorCode, Result};
 pub use events::{Event, Subscriber};
 pub use executor::{Activation, Executor, NoopExecutor};
+pub use freeze::{Day, FreezeSchedule, FreezeSpec, FreezeWindow};
 pub use model::*;
 pub use policy::{ApprovalRule, ApprovalState, FailureMode, HealthPolicy, Policy, RiskEscalation, RollbackPolicy, RuleStatus};
 pub use validation::{Finding, Phase, Severity, ValidationContext, ValidationReport, Validator};

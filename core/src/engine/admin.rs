@@ -12,7 +12,7 @@ use crate::policy::{ADMIN_ROLES, Policy, evaluate};
 use crate::state;
 use crate::store::StoreTx;
 
-fn admin_roles() -> Vec<String> {
+pub(super) fn admin_roles() -> Vec<String> {
     ADMIN_ROLES.iter().map(|r| (*r).to_owned()).collect()
 }
 

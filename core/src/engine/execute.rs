@@ -95,9 +95,18 @@ impl Engine {
             if expected.is_some_and(|f| f != fingerprint(&s.env, &s.d)) {
                 return Ok(None);
             }
-            let gate = GateOptions { break_glass_reason: opts.break_glass_reason.as_deref(), custom: Some(custom), ..Default::default() };
+            let freeze_reason = opts.freeze_override_reason.as_deref();
+            let gate = GateOptions {
+                break_glass_reason: opts.break_glass_reason.as_deref(),
+                freeze_override_reason: freeze_reason,
+                custom: Some(custom),
+                ..Default::default()
+            };
             let mut report = ValidationReport::default();
             first(self.blockers(tx, &s, actor, Action::Execute, gate, &mut report)?)?;
+            let overridden =
+                super::freeze::freeze_gate(tx, &s.env, &s.d, actor, freeze_reason, now, &mut ValidationReport::default(), &mut vec![])?;
+            super::freeze::audit_override(tx, now, actor, &s.d, &overridden, "execute", freeze_reason)?;
             let before = deployment_audit(&s.d);
             let broke_glass = !s.approvals.satisfied();
             let d = &mut s.d;

@@ -55,6 +55,8 @@ pub(super) struct GateOptions<'a> {
     pub rule: Option<&'a str>,
     pub break_glass_reason: Option<&'a str>,
     pub rollback_target: Option<&'a str>,
+    /// Override of open freeze windows (approve, execute), with this reason.
+    pub freeze_override_reason: Option<&'a str>,
     /// Findings of the custom validators, run before the transaction (execute only).
     pub custom: Option<&'a ValidationReport>,
 }
@@ -183,6 +185,14 @@ impl Engine {
                         out.push(e);
                     }
                 }
+                if open {
+                    let mut frozen = ValidationReport::default();
+                    super::freeze::freeze_gate(tx, &s.env, d, actor, opts.freeze_override_reason, self.now(), &mut frozen, &mut out)?;
+                    if !frozen.errors.is_empty() {
+                        report.errors.extend(frozen.errors.iter().cloned());
+                        out.push(Error::ValidationFailed(frozen));
+                    }
+                }
             }
             Action::Reject => {
                 if !open {
@@ -273,6 +283,7 @@ impl Engine {
                 out.push(Error::InvalidTransition { action: "roll back", from: target.status, to: Some(DeploymentStatus::RolledBack) });
             }
         }
+        super::freeze::freeze_gate(tx, &s.env, d, actor, opts.freeze_override_reason, now, report, out)?;
         let found = self.validate(tx, &s.env, d, opts.custom.unwrap_or(&ValidationReport::default()))?;
         report.errors.extend(found.errors);
         report.warnings.extend(found.warnings);

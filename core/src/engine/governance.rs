@@ -182,7 +182,8 @@ impl Engine {
     }
 
     /// Approved deployments of a project that may run now (their `scheduled_for` has come, or
-    /// they have none, and they have not expired), oldest first.
+    /// they have none, they have not expired, and no freeze window covers their environment),
+    /// oldest first.
     pub fn due(&self, project: &str) -> Result<Vec<Deployment>> {
         let now = self.now();
         self.read(|tx| {
@@ -193,7 +194,16 @@ impl Engine {
                 let page = tx.list_deployments(project, &filter, SWEEP_PAGE)?;
                 let Some(last) = page.last() else { break };
                 filter.cursor = Some(last.id.clone());
-                out.extend(page.into_iter().filter(|d| d.scheduled_for.is_none_or(|t| t <= now) && d.expires_at.is_none_or(|t| t > now)));
+                for d in page {
+                    let ready = d.scheduled_for.is_none_or(|t| t <= now) && d.expires_at.is_none_or(|t| t > now);
+                    // A frozen environment's deployments wait (rollbacks are never frozen).
+                    if ready
+                        && (d.kind == crate::model::DeploymentKind::Rollback
+                            || super::freeze::frozen(tx, project, &d.environment, now)?.is_empty())
+                    {
+                        out.push(d);
+                    }
+                }
             }
             out.reverse();
             Ok(out)

@@ -23,6 +23,8 @@ pub struct ApproveOptions {
     pub comment: Option<String>,
     /// The rule this approval counts for; default: the first unmet rule the actor is eligible for.
     pub rule: Option<String>,
+    /// Approve although a freeze window is open. Needs a freeze override role; audited.
+    pub freeze_override_reason: Option<String>,
 }
 
 /// Options of [`Engine::execute`].
@@ -31,6 +33,8 @@ pub struct ApproveOptions {
 pub struct ExecuteOptions {
     /// Break-glass: execute without the approvals. Needs a break-glass role; audited.
     pub break_glass_reason: Option<String>,
+    /// Execute although a freeze window is open. Needs a freeze override role; audited.
+    pub freeze_override_reason: Option<String>,
 }
 
 /// Options of [`Engine::rollback`].
@@ -204,8 +208,12 @@ impl Engine {
         let now = self.now();
         self.write(|tx| {
             let mut s = self.subject(tx, project, deployment_id)?;
-            let gate = GateOptions { rule: opts.rule.as_deref(), ..Default::default() };
+            let reason = opts.freeze_override_reason.as_deref();
+            let gate = GateOptions { rule: opts.rule.as_deref(), freeze_override_reason: reason, ..Default::default() };
             first(self.blockers(tx, &s, actor, Action::Approve, gate, &mut ValidationReport::default())?)?;
+            let overridden =
+                super::freeze::freeze_gate(tx, &s.env, &s.d, actor, reason, now, &mut ValidationReport::default(), &mut vec![])?;
+            super::freeze::audit_override(tx, now, actor, &s.d, &overridden, "approve", reason)?;
             let rule = pick_rule(&s.approvals, actor, opts.rule.as_deref())?;
             let before = deployment_audit(&s.d);
             let status_before = s.d.status;
