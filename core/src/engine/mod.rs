@@ -3,6 +3,7 @@
 
 mod admin;
 mod execute;
+mod freeze;
 mod gate;
 mod governance;
 mod lifecycle;
