@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let approve_twice = |id: &str| -> Result<(), deploygov::Error> {
-        e.approve(P, id, &bob, &ApproveOptions { comment: Some("looks good".into()), rule: None })?;
+        e.approve(P, id, &bob, &ApproveOptions { comment: Some("looks good".into()), rule: None, ..Default::default() })?;
         e.approve(P, id, &carol, &ApproveOptions::default())?;
         Ok(())
     };
@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(err) => println!("   dave (developer) approves -> refused [{}]: {err}", err.code()),
         Ok(_) => return Err("a developer approval was accepted".into()),
     }
-    let after_bob = e.approve(P, &d.id, &bob, &ApproveOptions { comment: Some("looks good".into()), rule: None })?;
+    let after_bob = e.approve(P, &d.id, &bob, &ApproveOptions { comment: Some("looks good".into()), rule: None, ..Default::default() })?;
     let dry = e.check(P, &d.id, &bob, Action::Execute)?;
     let rule = dry.approvals.rules.first().ok_or("no rule")?;
     println!(

@@ -11,12 +11,13 @@ pub mod model;
 pub mod policy;
 pub mod state;
 pub mod store;
+pub use store::LogLine;
 pub mod validation;
 pub mod version;
 
 pub use audit::{AuditEntry, AuditVerification};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::{Action, ApproveOptions, Blocker, DryRun, Engine, ExecuteOptions, RollbackOptions};
+pub use engine::{Action, ApproveOptions, Blocker, Completion, DryRun, Engine, ExecuteOptions, LogPage, ResumeDecision, RollbackOptions};
 pub use error::{Error, ErrorCode, Result};
 pub use events::{Event, Subscriber};
 pub use executor::{Activation, Executor, NoopExecutor};

@@ -13,7 +13,7 @@ use crate::validation::Finding;
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         #[allow(missing_docs, reason = "variant names match their documented snake_case strings")]
         pub enum $name { $($(#[$vm])* $variant),+ }
@@ -235,6 +235,8 @@ string_enum!(
         Cancelled = "cancelled",
         /// The executor is running.
         Deploying = "deploying",
+        /// An item failed under a `pause` policy: waiting for a human to retry, skip or abort.
+        Paused = "paused",
         /// Live.
         Deployed = "deployed",
         /// An item failed; everything was reverted.

@@ -9,7 +9,8 @@ use crate::model::DeploymentStatus::{self, *};
 /// - `pending|approved → rejected | cancelled`.
 /// - `approved → pending`: the content changed (environment config) and approvals were voided.
 /// - `approved → deploying`; `pending → deploying` only by audited break-glass.
-/// - `deploying → deployed | failed`.
+/// - `deploying → deployed | failed`; `deploying → paused` when an item fails under a `pause`
+///   policy, then `paused → deploying` (retry or skip the item) or `paused → failed` (abort).
 /// - `deployed → superseded` (all items replaced) or `rolled_back` (a rollback replaced it).
 pub const TRANSITIONS: &[(DeploymentStatus, DeploymentStatus)] = &[
     (Pending, Approved),
@@ -22,6 +23,9 @@ pub const TRANSITIONS: &[(DeploymentStatus, DeploymentStatus)] = &[
     (Approved, Deploying),
     (Deploying, Deployed),
     (Deploying, Failed),
+    (Deploying, Paused),
+    (Paused, Deploying),
+    (Paused, Failed),
     (Deployed, Superseded),
     (Deployed, RolledBack),
 ];
@@ -50,7 +54,7 @@ mod tests {
         for s in [Rejected, Cancelled, Failed, Superseded, RolledBack] {
             assert!(is_terminal(s), "{s}");
         }
-        for s in [Pending, Approved, Deploying, Deployed] {
+        for s in [Pending, Approved, Deploying, Paused, Deployed] {
             assert!(!is_terminal(s), "{s}");
         }
     }

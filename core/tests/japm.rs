@@ -47,7 +47,7 @@ fn japm_production_workflow() {
         ErrorCode::Forbidden
     );
     // Not executable with one approval.
-    let d1 = e.approve(P, &d.id, &bob, &ApproveOptions { comment: Some("lgtm".into()), rule: None }).unwrap();
+    let d1 = e.approve(P, &d.id, &bob, &ApproveOptions { comment: Some("lgtm".into()), rule: None, ..Default::default() }).unwrap();
     assert_eq!(d1.status, DeploymentStatus::Pending);
     let dry = e.check(P, &d.id, &bob, Action::Execute).unwrap();
     assert!(!dry.allowed);

@@ -124,7 +124,7 @@ impl<'a> TestExecutor<'a> {
         for status in [Pending, Approved] {
             let f = DeploymentFilter { environment: Some(a.environment.name.clone()), status: Some(status), ..Default::default() };
             let Some(other) = self.e.list_deployments(P, &f).unwrap().items.into_iter().next() else { continue };
-            let opts = ExecuteOptions { break_glass_reason: Some("probe".into()) };
+            let opts = ExecuteOptions { break_glass_reason: Some("probe".into()), ..Default::default() };
             match self.e.execute(P, &other.id, &actor(0), &NoopExecutor, &opts) {
                 Err(err) if err.code() == ErrorCode::Conflict => {}
                 r => self
@@ -344,7 +344,7 @@ fn step(e: &Engine, clock: &ManualClock, m: &mut Model, before: &Snap, c: &Cmd) 
             let expect = may && (approved || (*break_glass && a.has_any_role(&policy.break_glass_roles)));
             assert_eq!(dry.allowed, may && approved, "dry run {dry:?}");
             let x = TestExecutor::new(e, *fail);
-            let opts = ExecuteOptions { break_glass_reason: break_glass.then(|| "hotfix".to_owned()) };
+            let opts = ExecuteOptions { break_glass_reason: break_glass.then(|| "hotfix".to_owned()), ..Default::default() };
             let res = e.execute(P, &id, &a, &x, &opts);
             x.assert_clean();
             assert_eq!(res.is_ok(), expect, "execute by {a:?} of {prior:#?}: {res:?}");

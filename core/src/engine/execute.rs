@@ -11,6 +11,7 @@ use super::gate::{Action, GateOptions, fingerprint, first, transition};
 use super::{Engine, deployment_audit, need_deployment, need_env, record};
 use crate::error::{Error, Result};
 use crate::executor::{self, Activation, Executor};
+use crate::policy::FailureMode;
 use crate::model::{Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus, redact};
 use crate::store::StoreTx;
 use crate::validation::{Phase, ValidationReport};
@@ -18,8 +19,13 @@ use crate::validation::{Phase, ValidationReport};
 use super::lifecycle::{ExecuteOptions, RollbackOptions};
 
 /// Outcome of calling the executor for every item.
-enum Outcome {
+pub(super) enum Outcome {
     Success,
+    /// An item failed under a `pause` policy: nothing reverted, waiting for a human decision.
+    Paused {
+        at: usize,
+        message: String,
+    },
     /// Index of the failed item and its message; the errors of failed reverts by item index.
     Failed {
         at: usize,
@@ -46,24 +52,43 @@ fn activation<'a>(env: &'a Environment, d: &'a Deployment, i: usize, revert: boo
     })
 }
 
-/// Calls the executor item by item; on the first failure re-activates, newest first, the
-/// previous versions of the items already activated.
-fn run_executor(executor: &dyn Executor, env: &Environment, d: &Deployment) -> Outcome {
-    for i in 0..d.items.len() {
+fn skipped(d: &Deployment, i: usize) -> bool {
+    d.items.get(i).is_some_and(|item| item.status == ItemStatus::Skipped)
+}
+
+/// Calls the executor item by item from item `from` on (items a human skipped are left out). On
+/// the first failure: under a `pause` policy, stops there; otherwise reverts what was activated.
+pub(super) fn run_executor(executor: &dyn Executor, env: &Environment, d: &Deployment, from: usize) -> Outcome {
+    for i in from..d.items.len() {
+        if skipped(d, i) {
+            continue;
+        }
         let Some(a) = activation(env, d, i, false) else { break };
         if let Err(message) = executor::call(executor, &a) {
-            let mut revert_errors = Vec::new();
-            for j in (0..i).rev() {
-                if let Some(r) = activation(env, d, j, true)
-                    && let Err(e) = executor::call(executor, &r)
-                {
-                    revert_errors.push((j, e));
-                }
+            if env.policy.on_failure == FailureMode::Pause {
+                return Outcome::Paused { at: i, message };
             }
-            return Outcome::Failed { at: i, message, revert_errors };
+            return revert_before(executor, env, d, i, message);
         }
     }
     Outcome::Success
+}
+
+/// Re-activates, newest first, the previous versions of the items before `at` that were
+/// activated (not skipped), and fails the deployment at item `at` with `message`.
+pub(super) fn revert_before(executor: &dyn Executor, env: &Environment, d: &Deployment, at: usize, message: String) -> Outcome {
+    let mut revert_errors = Vec::new();
+    for j in (0..at).rev() {
+        if skipped(d, j) {
+            continue;
+        }
+        if let Some(r) = activation(env, d, j, true)
+            && let Err(e) = executor::call(executor, &r)
+        {
+            revert_errors.push((j, e));
+        }
+    }
+    Outcome::Failed { at, message, revert_errors }
 }
 
 impl Engine {
@@ -82,12 +107,12 @@ impl Engine {
     ) -> Result<Deployment> {
         actor.check()?;
         let (env, started) = self.start(project, deployment_id, actor, opts)?;
-        let outcome = run_executor(executor, &env, &started);
+        let outcome = run_executor(executor, &env, &started, 0);
         self.finish(started, outcome, actor)
     }
 
     /// First transaction: gates, `deploying`, previous versions recorded.
-    fn start(&self, project: &str, id: &str, actor: &Actor, opts: &ExecuteOptions) -> Result<(Environment, Deployment)> {
+    pub(super) fn start(&self, project: &str, id: &str, actor: &Actor, opts: &ExecuteOptions) -> Result<(Environment, Deployment)> {
         let now = self.now();
         let prepare = |tx: &dyn StoreTx| self.subject(tx, project, id).map(|s| (s.env, s.d));
         self.validated_write(Phase::Execute, prepare, |tx, custom, expected| {
@@ -155,7 +180,7 @@ impl Engine {
     }
 
     /// Second transaction: the outcome, the active state, superseding and rollback bookkeeping.
-    fn finish(&self, started: Deployment, outcome: Outcome, actor: &Actor) -> Result<Deployment> {
+    pub(super) fn finish(&self, started: Deployment, outcome: Outcome, actor: &Actor) -> Result<Deployment> {
         let now = self.now();
         self.write(|tx| {
             let mut d = need_deployment(tx, &started.project_id, &started.id)?;
@@ -164,13 +189,15 @@ impl Engine {
             }
             d.items = started.items.clone();
             let before = deployment_audit(&d);
-            d.finished_at = Some(now);
+            if !matches!(outcome, Outcome::Paused { .. }) {
+                d.finished_at = Some(now);
+            }
             d.lease_expires_at = None;
             let project = d.project_id.clone();
             match &outcome {
                 Outcome::Success => {
                     let mut seq = None;
-                    for item in &mut d.items {
+                    for item in d.items.iter_mut().filter(|i| i.status != ItemStatus::Skipped) {
                         let change = HistoryEntry {
                             seq: 0,
                             environment: d.environment.clone(),
@@ -185,12 +212,28 @@ impl Engine {
                         item.deployed_at = Some(now);
                     }
                     d.activation_seq = seq;
-                    d.deployed_at = Some(now);
-                    transition(&mut d, "finish", DeploymentStatus::Deployed)?;
+                    if seq.is_some() {
+                        d.deployed_at = Some(now);
+                        transition(&mut d, "finish", DeploymentStatus::Deployed)?;
+                    } else {
+                        // A human skipped every item: nothing went live.
+                        transition(&mut d, "finish", DeploymentStatus::Failed)?;
+                    }
+                }
+                Outcome::Paused { at, message } => {
+                    for (i, item) in d.items.iter_mut().enumerate() {
+                        match i.cmp(at) {
+                            std::cmp::Ordering::Less if item.status != ItemStatus::Skipped => item.status = ItemStatus::Deployed,
+                            std::cmp::Ordering::Equal => (item.status, item.error_message) = (ItemStatus::Failed, Some(message.clone())),
+                            _ => {}
+                        }
+                    }
+                    transition(&mut d, "pause", DeploymentStatus::Paused)?;
                 }
                 Outcome::Failed { at, message, revert_errors } => {
                     for (i, item) in d.items.iter_mut().enumerate() {
                         (item.status, item.error_message) = match i.cmp(at) {
+                            std::cmp::Ordering::Less if item.status == ItemStatus::Skipped => (ItemStatus::Skipped, None),
                             std::cmp::Ordering::Less => {
                                 let err = revert_errors.iter().find(|(j, _)| *j == i).map(|(_, e)| format!("revert failed: {e}"));
                                 (ItemStatus::Reverted, err)
@@ -207,9 +250,16 @@ impl Engine {
             tx.update_deployment(&d, rev)?;
             let obj = ("deployment", d.id.as_str());
             match &outcome {
-                Outcome::Success => {
+                Outcome::Success if d.status == DeploymentStatus::Deployed => {
                     record(tx, now, &actor.id, "deployment.deployed", &project, obj, before, deployment_audit(&d), None)?;
                     self.after_success(tx, &d, now)?;
+                }
+                Outcome::Success => {
+                    let why = Some("every item was skipped: nothing went live");
+                    record(tx, now, &actor.id, "deployment.failed", &project, obj, before, deployment_audit(&d), why)?;
+                }
+                Outcome::Paused { message, .. } => {
+                    record(tx, now, &actor.id, "deployment.paused", &project, obj, before, deployment_audit(&d), Some(message))?;
                 }
                 Outcome::Failed { at, message, .. } => {
                     record(tx, now, &actor.id, "deployment.failed", &project, obj, before.clone(), deployment_audit(&d), Some(message))?;

@@ -6,12 +6,16 @@ mod execute;
 mod freeze;
 mod gate;
 mod governance;
+mod guided;
 mod lifecycle;
+mod pipeline;
 mod query;
 mod records;
 
 pub use gate::{Action, Blocker, DryRun};
+pub use guided::ResumeDecision;
 pub use lifecycle::{ApproveOptions, ExecuteOptions, RollbackOptions};
+pub use pipeline::{Completion, LogPage, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_STAGE_BYTES};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

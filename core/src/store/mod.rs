@@ -58,7 +58,7 @@ pub trait StoreTx {
     fn update_deployment(&self, d: &Deployment, expected_revision: i64) -> Result<()>;
     /// Deployments matching `filter`, newest first, at most `limit`.
     fn list_deployments(&self, project: &str, filter: &DeploymentFilter, limit: u32) -> Result<Vec<Deployment>>;
-    /// The id of the deployment `deploying` in an environment, if any.
+    /// The id of the deployment holding an environment (`deploying` or `paused`), if any.
     fn deploying_in(&self, project: &str, environment: &str) -> Result<Option<String>>;
 
     /// The live version of one entity (the hot path: an indexed point lookup).
@@ -119,8 +119,8 @@ pub trait StoreTx {
     fn append_log(&self, project: &str, deployment_id: &str, at: DateTime<Utc>, stage: &str, line: &str) -> Result<i64>;
     /// Log lines of a deployment with `seq > after_seq`, in order, at most `limit`.
     fn logs(&self, project: &str, deployment_id: &str, after_seq: i64, limit: u32) -> Result<Vec<LogLine>>;
-    /// Deletes the oldest lines of a deployment beyond the newest `keep`; returns how many.
-    fn trim_logs(&self, project: &str, deployment_id: &str, keep: u32) -> Result<u64>;
+    /// Deletes the oldest `count` lines of a deployment; returns how many.
+    fn trim_logs(&self, project: &str, deployment_id: &str, count: u32) -> Result<u64>;
 }
 
 /// A small governed document (freeze window, artifact, deployment error, health check) stored

@@ -11,6 +11,10 @@ CREATE TABLE records (
     PRIMARY KEY (project_id, kind, id)
 ) WITHOUT ROWID;
 CREATE INDEX records_by_scope ON records(project_id, kind, scope, id);
+-- INVARIANT: at most one deployment holds an environment (`deploying`, or `paused` waiting for a
+-- human decision), enforced by the database.
+DROP INDEX deployments_one_deploying;
+CREATE UNIQUE INDEX deployments_one_running ON deployments(project_id, environment) WHERE status IN ('deploying', 'paused');
 -- Stage logs of two-phase executions, bounded per deployment (oldest lines dropped).
 CREATE TABLE deployment_logs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -373,7 +373,7 @@ impl StoreTx for SqliteTx<'_> {
 
     fn deploying_in(&self, project: &str, environment: &str) -> Result<Option<String>> {
         let mut st =
-            self.0.prepare_cached("SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status = 'deploying'")?;
+            self.0.prepare_cached("SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status IN ('deploying', 'paused')")?;
         Ok(st.query_row(params![project, environment], |r| r.get(0)).optional()?)
     }
 
@@ -623,7 +623,7 @@ impl StoreTx for SqliteTx<'_> {
         rec::logs(self.0, project, deployment_id, after_seq, limit)
     }
 
-    fn trim_logs(&self, project: &str, deployment_id: &str, keep: u32) -> Result<u64> {
-        rec::trim_logs(self.0, project, deployment_id, keep)
+    fn trim_logs(&self, project: &str, deployment_id: &str, count: u32) -> Result<u64> {
+        rec::trim_logs(self.0, project, deployment_id, count)
     }
 }

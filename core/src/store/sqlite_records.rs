@@ -77,14 +77,13 @@ pub(super) fn logs(c: &Connection, project: &str, deployment_id: &str, after_seq
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub(super) fn trim_logs(c: &Connection, project: &str, deployment_id: &str, keep: u32) -> Result<u64> {
-    // The newest `keep` lines stay; everything older goes. Indexed: (project, deployment, seq).
+pub(super) fn trim_logs(c: &Connection, project: &str, deployment_id: &str, count: u32) -> Result<u64> {
+    // The oldest `count` lines go: a range at the start of (project, deployment, seq).
     let n = c
         .prepare_cached(
-            "DELETE FROM deployment_logs WHERE project_id = ?1 AND deployment_id = ?2 AND seq <= (
-                SELECT seq FROM deployment_logs WHERE project_id = ?1 AND deployment_id = ?2
-                ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
+            "DELETE FROM deployment_logs WHERE seq IN (
+                SELECT seq FROM deployment_logs WHERE project_id = ?1 AND deployment_id = ?2 ORDER BY seq LIMIT ?3)",
         )?
-        .execute(params![project, deployment_id, keep])?;
+        .execute(params![project, deployment_id, count])?;
     Ok(u64::try_from(n).unwrap_or(u64::MAX))
 }
