@@ -17,7 +17,7 @@ pub mod version;
 
 pub use audit::{AuditEntry, AuditVerification};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::{Action, ApproveOptions, Blocker, Completion, DryRun, Engine, ExecuteOptions, LogPage, ResumeDecision, RollbackOptions};
+pub use engine::{Action, ApproveOptions, Blocker, Completion, DryRun, Engine, ExecuteOptions, HealthCheck, HealthOutcome, HealthReport, LogPage, ResumeDecision, RollbackOptions};
 pub use error::{Error, ErrorCode, Result};
 pub use events::{Event, Subscriber};
 pub use executor::{Activation, Executor, NoopExecutor};

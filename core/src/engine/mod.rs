@@ -7,6 +7,7 @@ mod freeze;
 mod gate;
 mod governance;
 mod guided;
+mod health;
 mod lifecycle;
 mod pipeline;
 mod query;
@@ -14,6 +15,7 @@ mod records;
 
 pub use gate::{Action, Blocker, DryRun};
 pub use guided::ResumeDecision;
+pub use health::{HEALTH_ACTOR, HealthCheck, HealthOutcome, HealthReport};
 pub use lifecycle::{ApproveOptions, ExecuteOptions, RollbackOptions};
 pub use pipeline::{Completion, LogPage, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, MAX_STAGE_BYTES};
 
