@@ -143,7 +143,17 @@ impl Executor for Flaky {
         let fails = self.failing.contains(&a.entity_id)
             && !a.revert
             && (!self.once || !calls.iter().any(|c| c == &format!("fail {}", a.entity_id)));
-        calls.push(format!("{} {}", if fails { "fail" } else if a.revert { "revert" } else { "activate" }, a.entity_id));
+        calls.push(format!(
+            "{} {}",
+            if fails {
+                "fail"
+            } else if a.revert {
+                "revert"
+            } else {
+                "activate"
+            },
+            a.entity_id
+        ));
         if fails { Err(format!("{} is down", a.entity_id)) } else { Ok(()) }
     }
 }
@@ -167,7 +177,10 @@ fn pause_then_retry_goes_live() {
     assert_eq!(live(&e, "development", "prompt_version", "a"), None, "nothing is live while paused");
     // The environment stays taken, and the lease does not expire it.
     let other = approved_dev(&e, &[("z", "1.0.0")]);
-    assert_eq!(e.execute(P, &other.id, &admin("alice"), &NoopExecutor, &ExecuteOptions::default()).unwrap_err().code(), ErrorCode::Conflict);
+    assert_eq!(
+        e.execute(P, &other.id, &admin("alice"), &NoopExecutor, &ExecuteOptions::default()).unwrap_err().code(),
+        ErrorCode::Conflict
+    );
     assert!(e.sweep().unwrap().leases_expired.is_empty());
     assert_eq!(e.resume(P, &d.id, &developer("dave"), &x, ResumeDecision::Retry, None).unwrap_err().code(), ErrorCode::Forbidden);
     let done = e.resume(P, &d.id, &admin("alice"), &x, ResumeDecision::Retry, None).unwrap();

@@ -11,8 +11,8 @@ use super::gate::{Action, GateOptions, fingerprint, first, transition};
 use super::{Engine, deployment_audit, need_deployment, need_env, record};
 use crate::error::{Error, Result};
 use crate::executor::{self, Activation, Executor};
-use crate::policy::FailureMode;
 use crate::model::{Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus, redact};
+use crate::policy::FailureMode;
 use crate::store::StoreTx;
 use crate::validation::{Phase, ValidationReport};
 

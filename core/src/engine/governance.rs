@@ -65,7 +65,21 @@ impl Engine {
             if expected.is_some_and(|f| f != fingerprint(&env, &d)) {
                 return Ok(None);
             }
-            self.insert_new(tx, &env.policy, d, actor, None, custom).map(Some)
+            let d = self.insert_new(tx, &env.policy, d, actor, None, custom)?;
+            // The source's history says where it went (event `deployment.promoted`).
+            let after = serde_json::json!({ "to_environment": d.environment, "promotion": d.id });
+            super::record(
+                tx,
+                now,
+                &actor.id,
+                "deployment.promoted",
+                project,
+                ("deployment", deployment_id),
+                serde_json::json!(null),
+                after,
+                None,
+            )?;
+            Ok(Some(d))
         })
     }
 

@@ -183,7 +183,17 @@ impl Engine {
             if !found.is_empty() {
                 let after = json!({ "check": super::snapshot(&check), "auto_rollback": policy.auto_rollback });
                 let why = found.join("; ");
-                record(tx, now, &actor.id, "deployment.verification_failed", project, ("deployment", &d.id), json!(null), after, Some(&why))?;
+                record(
+                    tx,
+                    now,
+                    &actor.id,
+                    "deployment.verification_failed",
+                    project,
+                    ("deployment", &d.id),
+                    json!(null),
+                    after,
+                    Some(&why),
+                )?;
             }
             if env.health != health {
                 let before = json!(env.health);
@@ -192,7 +202,17 @@ impl Engine {
                 env.revision += 1;
                 tx.update_environment(&env, rev)?;
                 let obj = ("environment", env.name.as_str());
-                record(tx, now, &actor.id, "environment.health_changed", project, obj, before, json!(health), Some(&format!("health check of `{}`", d.id)))?;
+                record(
+                    tx,
+                    now,
+                    &actor.id,
+                    "environment.health_changed",
+                    project,
+                    obj,
+                    before,
+                    json!(health),
+                    Some(&format!("health check of `{}`", d.id)),
+                )?;
             }
             let auto = (!found.is_empty() && policy.auto_rollback).then(|| (found.join("; "), env.policy.rollback.roles.clone()));
             Ok((check, health, auto))

@@ -112,8 +112,11 @@ impl Engine {
                 return Err(Error::InvalidTransition { action: "log to", from: d.status, to: None });
             }
             let seq = tx.append_log(project, deployment_id, now, stage.trim(), line)?;
-            let mut meta =
-                records::get::<LogTrim>(tx, project, deployment_id)?.unwrap_or(LogTrim { id: deployment_id.to_owned(), lines: 0, dropped: 0 });
+            let mut meta = records::get::<LogTrim>(tx, project, deployment_id)?.unwrap_or(LogTrim {
+                id: deployment_id.to_owned(),
+                lines: 0,
+                dropped: 0,
+            });
             meta.lines += 1;
             // INVARIANT: `lines` counts the stored lines, so the log never holds more than the cap.
             if meta.lines > u64::from(MAX_LOG_LINES) {
@@ -183,7 +186,10 @@ impl Engine {
                 }
                 let at = failed_item.unwrap_or(0);
                 if at >= d.items.len() {
-                    return Err(Error::invalid_input(format!("failed_item `{at}` is out of range: the deployment has {} items", d.items.len())));
+                    return Err(Error::invalid_input(format!(
+                        "failed_item `{at}` is out of range: the deployment has {} items",
+                        d.items.len()
+                    )));
                 }
                 Outcome::Failed { at, message: error.to_owned(), revert_errors: vec![] }
             }
