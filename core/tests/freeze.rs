@@ -1,6 +1,7 @@
 //! Freeze windows: one-off and weekly, per environment and per project; approving and executing
 //! into a frozen environment is refused with `environment_frozen` unless overridden (audited).
 #![allow(clippy::unwrap_used, reason = "test helpers unwrap: a failure is the test failing")]
+#![allow(clippy::panic, reason = "a helper fails the test on an unexpected error kind")]
 
 mod common;
 use chrono::{DateTime, Duration, Utc};

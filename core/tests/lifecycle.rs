@@ -323,7 +323,9 @@ fn reject_cancel_and_break_glass() {
     assert_eq!(e.approve(P, &d.id, &lena, &ApproveOptions::default()).unwrap_err().code(), ErrorCode::InvalidTransition);
     assert_eq!(e.reject(P, &d.id, &lena, "again").unwrap_err().code(), ErrorCode::InvalidTransition);
     assert_eq!(e.cancel(P, &d.id, &dave, None).unwrap_err().code(), ErrorCode::InvalidTransition);
-    let err = e.execute(P, &d.id, &alice, &NoopExecutor, &ExecuteOptions { break_glass_reason: Some("x".into()), ..Default::default() }).unwrap_err();
+    let err = e
+        .execute(P, &d.id, &alice, &NoopExecutor, &ExecuteOptions { break_glass_reason: Some("x".into()), ..Default::default() })
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
     assert_eq!(audit_actions(&e, &d.id), ["deployment.requested", "deployment.rejected"]);
 

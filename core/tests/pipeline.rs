@@ -93,7 +93,7 @@ fn a_lease_that_runs_out_fails_the_pipeline_and_complete_is_refused() {
     let d = approved_dev(&e, &[("chatbot", "1.0.0")]);
     e.begin(P, &d.id, &admin("alice"), &ExecuteOptions::default()).unwrap();
     clock.advance(Duration::hours(2));
-    assert_eq!(e.sweep().unwrap().leases_expired, [d.id.clone()]);
+    assert_eq!(e.sweep().unwrap().leases_expired, std::slice::from_ref(&d.id));
     let err = e.complete(P, &d.id, &admin("alice"), &Completion::Success).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidTransition, "{err}");
     assert_eq!(live(&e, "development", "prompt_version", "chatbot"), None);

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use deploygov::store::SqliteStore;
 use deploygov::{
-    Action, Activation, Actor, ApproveOptions, DeploymentFilter, DeploymentRequest, Engine, EnvironmentSpec, Error, ExecuteOptions,
-    Executor, Health, ManualClock, Policy, RollbackOptions, Variable, VersionSpec,
+    Action, Activation, Actor, ApproveOptions, ArtifactSpec, Completion, DeploymentFilter, DeploymentRequest, Engine, EnvironmentSpec,
+    Error, ErrorFilter, ErrorSpec, ExecuteOptions, Executor, FreezeSpec, Health, HealthReport, ManualClock, Policy, ResumeDecision,
+    RollbackOptions, Variable, VersionSpec,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,17 @@ const NO_ACTOR: &[&str] = &[
     "due",
     "active_state_at",
     "deployments_live_at",
+    "compare_variables",
+    "list_artifacts",
+    "prunable_artifacts",
+    "list_deployment_errors",
+    "compliance_report",
+    "environment_metrics",
+    "list_freezes",
+    "active_freezes",
+    "log",
+    "deployment_logs",
+    "health_checks",
     "advance_clock",
 ];
 /// The arguments every deployment op takes.
@@ -328,6 +340,103 @@ impl Run {
             "events_after" => {
                 a.allow(&["project", "after_seq", "limit"])?;
                 out(e.events_after(Some(&a.project()?), a.opt("after_seq")?.unwrap_or(0), a.opt("limit")?))
+            }
+            "unset_variables" => {
+                a.allow(&["project", "environment", "keys"])?;
+                out(e.unset_variables(&a.project()?, &a.str("environment")?, &a.get::<Vec<String>>("keys")?, who()?))
+            }
+            "compare_variables" => {
+                a.allow(&["project", "left", "right"])?;
+                out(e.compare_variables(&a.project()?, &a.str("left")?, &a.str("right")?))
+            }
+            "attach_artifact" => {
+                a.allow(&["project", "spec"])?;
+                out(e.attach_artifact(&a.project()?, &a.get::<ArtifactSpec>("spec")?, who()?))
+            }
+            "list_artifacts" => {
+                a.allow(&["project", "entity_type", "entity_id", "version_tag"])?;
+                let tag = a.opt::<String>("version_tag")?;
+                out(e.list_artifacts(&a.project()?, &a.str("entity_type")?, &a.str("entity_id")?, tag.as_deref()))
+            }
+            "prunable_artifacts" => {
+                a.allow(&["project"])?;
+                out(e.prunable_artifacts(&a.project()?))
+            }
+            "prune_artifacts" => {
+                a.allow(&["project", "ids", "reason"])?;
+                out(e.prune_artifacts(&a.project()?, &a.get::<Vec<String>>("ids")?, who()?, &a.str("reason")?))
+            }
+            "record_deployment_error" => {
+                a.allow(&["project", "spec"])?;
+                out(e.record_deployment_error(&a.project()?, &a.get::<ErrorSpec>("spec")?, who()?))
+            }
+            "resolve_deployment_error" => {
+                a.allow(&["project", "error_id", "notes"])?;
+                out(e.resolve_deployment_error(&a.project()?, &a.str("error_id")?, who()?, &a.str("notes")?))
+            }
+            "list_deployment_errors" => {
+                a.allow(&["project", "filter"])?;
+                out(e.list_deployment_errors(&a.project()?, &a.get_or_default::<ErrorFilter>("filter")?))
+            }
+            "compliance_report" => {
+                a.allow(&["project", "from", "to", "environment"])?;
+                let env = a.opt::<String>("environment")?;
+                out(e.compliance_report(&a.project()?, a.get("from")?, a.get("to")?, env.as_deref()))
+            }
+            "environment_metrics" => {
+                a.allow(&["project", "environment", "from", "to"])?;
+                out(e.environment_metrics(&a.project()?, &a.str("environment")?, a.get("from")?, a.get("to")?))
+            }
+            "add_freeze" => {
+                a.allow(&["project", "spec"])?;
+                out(e.add_freeze(&a.project()?, &a.get::<FreezeSpec>("spec")?, who()?))
+            }
+            "remove_freeze" => {
+                a.allow(&["project", "freeze_id", "reason"])?;
+                out(e.remove_freeze(&a.project()?, &a.str("freeze_id")?, who()?, &a.str("reason")?))
+            }
+            "list_freezes" => {
+                a.allow(&["project", "environment"])?;
+                out(e.list_freezes(&a.project()?, a.opt::<String>("environment")?.as_deref()))
+            }
+            "active_freezes" => {
+                a.allow(&["project", "environment", "at"])?;
+                out(e.active_freezes(&a.project()?, &a.str("environment")?, a.get("at")?))
+            }
+            "begin" => {
+                with(&["options"], DEP)?;
+                out(e.begin(&a.project()?, &a.str("deployment_id")?, who()?, &a.get_or_default::<ExecuteOptions>("options")?))
+            }
+            "log" => {
+                with(&["stage", "line"], DEP)?;
+                out(e.log(&a.project()?, &a.str("deployment_id")?, &a.str("stage")?, &a.str("line")?))
+            }
+            "deployment_logs" => {
+                with(&["after_seq", "limit"], DEP)?;
+                out(e.deployment_logs(&a.project()?, &a.str("deployment_id")?, a.opt("after_seq")?.unwrap_or(0), a.opt("limit")?))
+            }
+            "heartbeat" => {
+                a.allow(DEP)?;
+                out(e.heartbeat(&a.project()?, &a.str("deployment_id")?, who()?))
+            }
+            "complete" => {
+                with(&["completion"], DEP)?;
+                out(e.complete(&a.project()?, &a.str("deployment_id")?, who()?, &a.get::<Completion>("completion")?))
+            }
+            "resume" => {
+                with(&["decision", "reason", "fail_on"], DEP)?;
+                let ex = executor(a.get_or_default("fail_on")?);
+                let reason = a.opt::<String>("reason")?;
+                out(e.resume(&a.project()?, &a.str("deployment_id")?, who()?, &ex, a.get::<ResumeDecision>("decision")?, reason.as_deref()))
+            }
+            "report_health" => {
+                with(&["report", "fail_on"], DEP)?;
+                let ex = executor(a.get_or_default("fail_on")?);
+                out(e.report_health(&a.project()?, &a.str("deployment_id")?, &a.get::<HealthReport>("report")?, who()?, &ex))
+            }
+            "health_checks" => {
+                a.allow(DEP)?;
+                out(e.health_checks(&a.project()?, &a.str("deployment_id")?))
             }
             "advance_clock" => {
                 a.allow(&["seconds"])?;

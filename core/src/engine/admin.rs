@@ -110,7 +110,7 @@ impl Engine {
     /// Loads an environment, applies `change`, stores it (compare-and-set on its revision),
     /// audits `action` with before and after as `view` shows them, then runs `then`.
     #[expect(clippy::too_many_arguments, reason = "one environment change has this many parts")]
-    fn change_environment(
+    pub(super) fn change_environment(
         &self,
         project: &str,
         environment: &str,
@@ -148,7 +148,7 @@ impl Engine {
     }
 
     /// Moves approved deployments of `env` whose approvals no longer count back to `pending`.
-    fn void_changed_approvals(&self, tx: &dyn StoreTx, env: &Environment, actor: &Actor) -> Result<()> {
+    pub(super) fn void_changed_approvals(&self, tx: &dyn StoreTx, env: &Environment, actor: &Actor) -> Result<()> {
         let now = self.now();
         let filter =
             DeploymentFilter { environment: Some(env.name.clone()), status: Some(DeploymentStatus::Approved), ..Default::default() };

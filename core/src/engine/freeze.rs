@@ -54,6 +54,7 @@ pub(super) fn frozen(tx: &dyn StoreTx, project: &str, environment: &str, at: Dat
 /// `out`) for an override without the role, and, when the actor may override and gives a
 /// reason, the windows overridden (to audit).
 /// Rollbacks are exempt: restoring a state that was live is what a freeze must still allow.
+#[expect(clippy::too_many_arguments, reason = "the gate needs the subject, the actor, the override and both outputs")]
 pub(super) fn freeze_gate(
     tx: &dyn StoreTx,
     env: &Environment,

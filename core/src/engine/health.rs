@@ -51,7 +51,8 @@ pub struct HealthCheck {
     pub report: HealthReport,
     /// Failed checks in a row, this one included (0 when it passed).
     pub consecutive_failures: u32,
-    /// p95 latency of the deployment this one replaced (its last passing check), if known.
+    /// p95 latency of the deployment this one replaced (its last passing check; for a replaced
+    /// rollback, of the deployment it restored), if known.
     pub baseline_p95_ms: Option<f64>,
     /// The thresholds crossed, one sentence each (empty: none).
     pub breaches: Vec<String>,
@@ -107,6 +108,20 @@ fn history(tx: &dyn StoreTx, project: &str, deployment_id: &str) -> Result<(Opti
     Ok((last, p95))
 }
 
+/// The baseline p95 of `d`: the last passing p95 of the deployment it replaced; when that one
+/// has none and is a rollback, of the deployment the rollback restored (at most a few hops).
+fn baseline(tx: &dyn StoreTx, project: &str, d: &Deployment) -> Result<Option<f64>> {
+    let mut next = d.items.iter().find_map(|i| i.previous_deployment_id.clone());
+    for _ in 0..4 {
+        let Some(id) = next else { return Ok(None) };
+        if let Some(p95) = history(tx, project, &id)?.1 {
+            return Ok(Some(p95));
+        }
+        next = need_deployment(tx, project, &id)?.rollback_to;
+    }
+    Ok(None)
+}
+
 /// The thresholds `check` crosses under `policy`.
 fn breaches(policy: &HealthPolicy, report: &HealthReport, consecutive: u32, baseline: Option<f64>) -> Vec<String> {
     let mut out = Vec::new();
@@ -154,11 +169,7 @@ impl Engine {
             let mut env = need_env(tx, project, &d.environment)?;
             let (last, _) = history(tx, project, &d.id)?;
             let consecutive = if report.ok { 0 } else { last.map_or(0, |c| c.consecutive_failures) + 1 };
-            let replaced = d.items.iter().find_map(|i| i.previous_deployment_id.clone());
-            let baseline = match &replaced {
-                Some(p) => history(tx, project, p)?.1,
-                None => None,
-            };
+            let baseline = baseline(tx, project, &d)?;
             let policy = env.policy.health.clone();
             let found = breaches(&policy, report, consecutive, baseline);
             let check = HealthCheck {

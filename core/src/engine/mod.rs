@@ -2,16 +2,20 @@
 //! that same transaction.
 
 mod admin;
+mod artifacts;
+mod config;
 mod execute;
 mod freeze;
 mod gate;
 mod governance;
 mod guided;
 mod health;
+mod incidents;
 mod lifecycle;
 mod pipeline;
 mod query;
 mod records;
+mod reports;
 
 pub use gate::{Action, Blocker, DryRun};
 pub use guided::ResumeDecision;

@@ -38,11 +38,6 @@ pub(crate) fn get<T: Kind>(tx: &dyn StoreTx, project: &str, id: &str) -> Result<
     tx.get_record(project, T::KIND, id)?.map(|r| parse(&r)).transpose()
 }
 
-/// One page of records (of one scope, when given) after `after_id`, oldest first.
-pub(crate) fn page<T: Kind>(tx: &dyn StoreTx, project: &str, scope: Option<&str>, after_id: Option<&str>, limit: u32) -> Result<Vec<T>> {
-    tx.list_records(project, T::KIND, scope, after_id, limit)?.iter().map(parse).collect()
-}
-
 /// Calls `f` on every record (of one scope, when given), oldest first, a page at a time, so
 /// memory stays flat however many there are. `f` returns `false` to stop.
 pub(crate) fn each<T: Kind>(tx: &dyn StoreTx, project: &str, scope: Option<&str>, mut f: impl FnMut(T) -> Result<bool>) -> Result<()> {

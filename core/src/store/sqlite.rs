@@ -372,8 +372,9 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn deploying_in(&self, project: &str, environment: &str) -> Result<Option<String>> {
-        let mut st =
-            self.0.prepare_cached("SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status IN ('deploying', 'paused')")?;
+        let mut st = self.0.prepare_cached(
+            "SELECT id FROM deployments WHERE project_id = ?1 AND environment = ?2 AND status IN ('deploying', 'paused')",
+        )?;
         Ok(st.query_row(params![project, environment], |r| r.get(0)).optional()?)
     }
 
