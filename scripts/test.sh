@@ -31,7 +31,7 @@ demo_dir=$(mktemp -d)
 cargo run --locked -q -p deploygov --example demo -- "$demo_dir/demo.db" >/dev/null
 rm -rf "$demo_dir"
 
-for face in ffi bindings/python bindings/node; do
+for face in ffi bindings/python bindings/node cli; do
   if [ -f "$face/test.sh" ]; then
     step "$face"
     bash "$face/test.sh"
