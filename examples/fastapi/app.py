@@ -21,11 +21,11 @@ import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Optional
+from typing import Any, Literal, Optional, Union
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 import deploygov
 from deploygov import Activation, Actor, Engine
@@ -81,10 +81,18 @@ class CreateDeploymentIn(Body):
 
 class ApproveIn(Body):
     comment: Optional[str] = None
+    freeze_override_reason: Optional[str] = Field(default=None, alias="freezeOverrideReason")
 
 
 class DeployIn(Body):
     break_glass_reason: Optional[str] = Field(default=None, alias="breakGlassReason")
+    freeze_override_reason: Optional[str] = Field(default=None, alias="freezeOverrideReason")
+
+
+class HealthIn(Body):
+    ok: bool
+    error_rate: Optional[float] = Field(default=None, alias="errorRate")
+    p95_latency_ms: Optional[float] = Field(default=None, alias="p95LatencyMs")
 
 
 class PromoteIn(Body):
@@ -185,8 +193,10 @@ def create_app(engine: Engine, executor: Optional[deploygov.ExecutorLike] = None
         actor: Actor = Depends(current_actor),
         engine: Engine = Depends(engine_of),
     ) -> dict[str, Any]:
-        comment = body.comment if body else None
-        return engine.approve(project_id, deployment_id, actor, comment=comment).to_dict()
+        body = body or ApproveIn()
+        # An approval inside a freeze window needs a freeze override role and a reason (audited).
+        override = body.freeze_override_reason
+        return engine.approve(project_id, deployment_id, actor, comment=body.comment, freeze_override_reason=override).to_dict()
 
     @app.post("/api/projects/{project_id}/deployments/{deployment_id}/deploy")
     def deploy(
@@ -197,8 +207,17 @@ def create_app(engine: Engine, executor: Optional[deploygov.ExecutorLike] = None
         actor: Actor = Depends(current_actor),
         engine: Engine = Depends(engine_of),
     ) -> dict[str, Any]:
-        reason = body.break_glass_reason if body else None
-        return engine.execute(project_id, deployment_id, actor, request.app.state.executor, break_glass_reason=reason).to_dict()
+        body = body or DeployIn()
+        executor = request.app.state.executor
+        done = engine.execute(
+            project_id,
+            deployment_id,
+            actor,
+            executor,
+            break_glass_reason=body.break_glass_reason,
+            freeze_override_reason=body.freeze_override_reason,
+        )
+        return done.to_dict()
 
     @app.post("/api/projects/{project_id}/deployments/{deployment_id}/rollback")
     def rollback(
@@ -225,6 +244,33 @@ def create_app(engine: Engine, executor: Optional[deploygov.ExecutorLike] = None
     ) -> dict[str, Any]:
         # A new `promotion` deployment of the same versions, under the target's own policy.
         return engine.promote(project_id, deployment_id, body.environment_id, actor).to_dict()
+
+    @app.post("/api/projects/{project_id}/deployments/{deployment_id}/health")
+    def report_health(
+        project_id: str,
+        deployment_id: str,
+        request: Request,
+        body: HealthIn,
+        actor: Actor = Depends(current_actor),
+        engine: Engine = Depends(engine_of),
+    ) -> dict[str, Any]:
+        # The host's monitoring reports a check; crossing the policy's thresholds rolls back.
+        report = deploygov.HealthReport(body.ok, error_rate=body.error_rate, p95_latency_ms=body.p95_latency_ms)
+        return engine.report_health(project_id, deployment_id, report, actor, request.app.state.executor).to_dict()
+
+    @app.get("/api/projects/{project_id}/reports/compliance", response_model=None)
+    def compliance(
+        project_id: str,
+        from_: AwareDatetime = Query(alias="from"),
+        to: AwareDatetime = Query(),
+        environment_id: Optional[str] = Query(default=None, alias="environmentId"),
+        format: Literal["json", "csv"] = "json",
+        engine: Engine = Depends(engine_of),
+    ) -> Union[dict[str, Any], PlainTextResponse]:
+        report = engine.compliance_report(project_id, from_, to, environment_id)
+        if format == "csv":  # the core's RFC 4180 CSV, one row per deployment
+            return PlainTextResponse(report.to_csv(), media_type="text/csv")
+        return report.to_dict()
 
     @app.get("/api/projects/{project_id}/environments/{environment}/active")
     def active(project_id: str, environment: str, engine: Engine = Depends(engine_of)) -> list[dict[str, Any]]:

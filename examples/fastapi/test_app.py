@@ -1,11 +1,13 @@
 """The JAPM API example, tested for real: FastAPI's TestClient against the app on a SQLite file.
 The whole JAPM workflow (including a refused self-approval and the event outbox), error statuses
-with codes and findings, promotion, an executor failure, and concurrent requests on the shared Engine."""
+with codes and findings, promotion, an executor failure, concurrent requests on the shared Engine, a
+freeze override, an automatic rollback on a health report and the compliance report (JSON and CSV)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from threading import Barrier
 from typing import Any
@@ -287,3 +289,34 @@ def test_concurrent_requests(client: TestClient, live: LiveVersions) -> None:
     assert all(r == reads[0] and len(r) == 1 for r in reads)
     page = client.get(f"{BASE}/deployments", params={"environmentId": "staging", "status": "APPROVED"}).json()
     assert len(page["items"]) == 8
+
+
+def test_freeze_override_health_rollback_and_compliance_report(client: TestClient, live: LiveVersions, db: Path) -> None:
+    with Engine.open(db) as engine:
+        now = datetime.now(timezone.utc)
+        window = deploygov.OneOffSchedule(now - timedelta(hours=1), now + timedelta(hours=1))
+        engine.add_freeze(P, deploygov.FreezeSpec("launch", window, environment="staging"), deploygov.Actor("ops", ("admin",)))
+    first = create(client, DAVE, "staging", item("chatbot-main-prompt", "2.0.0"), name="v2.0").json()
+    url = f"{BASE}/deployments/{first['id']}"
+    r = client.put(f"{url}/approve", headers=BOB)
+    assert r.status_code == 422 and [f["code"] for f in r.json()["error"]["findings"]] == ["environment_frozen"]
+    assert client.put(f"{url}/approve", headers=BOB, json={"freezeOverrideReason": "hotfix"}).json()["status"] == "approved"
+    assert client.post(f"{url}/deploy", headers=DAVE).status_code == 422  # still frozen
+    assert client.post(f"{url}/deploy", headers=ALICE, json={"freezeOverrideReason": "hotfix"}).json()["status"] == "deployed"
+
+    second = create(client, DAVE, "staging", item("chatbot-main-prompt", "2.1.0"), name="v2.1").json()
+    surl = f"{BASE}/deployments/{second['id']}"
+    client.put(f"{surl}/approve", headers=BOB, json={"freezeOverrideReason": "hotfix"})
+    client.post(f"{surl}/deploy", headers=ALICE, json={"freezeOverrideReason": "hotfix"})
+    r = client.post(f"{surl}/health", headers=who("monitor"), json={"ok": True, "errorRate": 0.5})
+    assert r.status_code == 200, r.text
+    assert r.json()["health"] == "down" and r.json()["rollback"]["status"] == "deployed"
+    assert live.live[("staging", "prompt_version", "chatbot-main-prompt")] == "2.0.0"
+    assert client.post(f"{surl}/health", headers=who("monitor"), json={"ok": True, "errorRate": 2}).status_code == 400
+
+    span = {"from": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(days=1)).isoformat(), "environmentId": "staging"}
+    report = client.get(f"{BASE}/reports/compliance", params=span).json()
+    assert [e["deployment_id"] for e in report["entries"]][:2] == [first["id"], second["id"]]
+    r = client.get(f"{BASE}/reports/compliance", params=span | {"format": "csv"})
+    assert r.headers["content-type"].startswith("text/csv") and r.text.startswith("deployment_id,environment,")
+    assert client.get(f"{BASE}/reports/compliance", params=span | {"from": "2026-01-01T00:00:00"}).status_code == 422  # naive

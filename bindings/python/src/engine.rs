@@ -13,6 +13,7 @@ use deploygov::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::callbacks::{PyExecutor, PySubscriber, PyValidator};
 use crate::convert::{from_py, list_from_py, to_py};
@@ -22,7 +23,7 @@ use crate::errors::to_py_err;
 #[pyclass(frozen, module = "deploygov._native")]
 pub struct NativeClock(ManualClock);
 
-fn parse_time(text: &str) -> PyResult<chrono::DateTime<chrono::Utc>> {
+pub(crate) fn parse_time(text: &str) -> PyResult<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|e| PyValueError::new_err(format!("`{text}` is not an RFC 3339 timestamp: {e}")))
@@ -64,21 +65,26 @@ pub struct NativeEngine {
     inner: Mutex<Option<Arc<Engine>>>,
 }
 
-fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
+pub(crate) fn actor(obj: &Bound<'_, PyAny>) -> PyResult<Actor> {
     from_py(obj, "actor", "an Actor or a dict")
 }
 
-fn limit(value: Option<i64>) -> PyResult<Option<u32>> {
+pub(crate) fn limit(value: Option<i64>) -> PyResult<Option<u32>> {
     value
         .map(|v| u32::try_from(v).map_err(|_| PyValueError::new_err(format!("limit must be a non-negative 32-bit integer, got {v}"))))
         .transpose()
 }
 
-fn executor(obj: Option<Py<PyAny>>) -> Box<dyn Executor> {
+pub(crate) fn executor(obj: Option<Py<PyAny>>) -> Box<dyn Executor> {
     match obj {
         Some(f) => Box::new(PyExecutor(f)),
         None => Box::new(NoopExecutor),
     }
+}
+
+/// Reads an options struct from a dict; `None` is the struct's default.
+pub(crate) fn options_from_py<T: DeserializeOwned + Default>(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<T> {
+    obj.filter(|o| !o.is_none()).map_or_else(|| Ok(T::default()), |o| from_py(o, what, "a dict"))
 }
 
 impl NativeEngine {
@@ -88,7 +94,7 @@ impl NativeEngine {
     }
 
     /// Runs `f` on the engine with the GIL released and converts its result.
-    fn run<'py, T, F>(&self, py: Python<'py>, f: F) -> PyResult<Bound<'py, PyAny>>
+    pub(crate) fn run<'py, T, F>(&self, py: Python<'py>, f: F) -> PyResult<Bound<'py, PyAny>>
     where
         T: Serialize + Send,
         F: FnOnce(&Engine) -> deploygov::Result<T> + Send,
@@ -216,18 +222,19 @@ impl NativeEngine {
         self.run(py, move |e| e.request_deployment(&project, &request, &actor))
     }
 
-    #[pyo3(signature = (project, deployment_id, actor, comment=None, rule=None))]
+    /// `options` is the core's `ApproveOptions` as a dict (`comment`, `rule`,
+    /// `freeze_override_reason`); `None` means the defaults.
+    #[pyo3(signature = (project, deployment_id, actor, options=None))]
     fn approve<'py>(
         &self,
         py: Python<'py>,
         project: String,
         deployment_id: String,
         actor: &Bound<'py, PyAny>,
-        comment: Option<String>,
-        rule: Option<String>,
+        options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let actor = self::actor(actor)?;
-        let opts = ApproveOptions { comment, rule };
+        let opts: ApproveOptions = options_from_py(options, "approve options")?;
         self.run(py, move |e| e.approve(&project, &deployment_id, &actor, &opts))
     }
 
@@ -256,7 +263,9 @@ impl NativeEngine {
         self.run(py, move |e| e.cancel(&project, &deployment_id, &actor, reason.as_deref()))
     }
 
-    #[pyo3(signature = (project, deployment_id, actor, executor=None, break_glass_reason=None))]
+    /// `options` is the core's `ExecuteOptions` as a dict (`break_glass_reason`,
+    /// `freeze_override_reason`); `None` means the defaults.
+    #[pyo3(signature = (project, deployment_id, actor, executor=None, options=None))]
     fn execute<'py>(
         &self,
         py: Python<'py>,
@@ -264,11 +273,11 @@ impl NativeEngine {
         deployment_id: String,
         actor: &Bound<'py, PyAny>,
         executor: Option<Py<PyAny>>,
-        break_glass_reason: Option<String>,
+        options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let actor = self::actor(actor)?;
         let executor = self::executor(executor);
-        let opts = ExecuteOptions { break_glass_reason };
+        let opts: ExecuteOptions = options_from_py(options, "execute options")?;
         self.run(py, move |e| e.execute(&project, &deployment_id, &actor, executor.as_ref(), &opts))
     }
 

@@ -7,8 +7,13 @@ mod callbacks;
 mod convert;
 mod engine;
 mod errors;
+mod execution;
+mod records;
 
-use deploygov::{Action, DeploymentKind, DeploymentStatus, ErrorCode, Health, ItemStatus, Phase, Policy, RiskLevel, Severity};
+use deploygov::{
+    Action, Day, DeploymentKind, DeploymentStatus, ErrorCategory, ErrorCode, ErrorSeverity, FailureMode, Health, ItemStatus, Phase, Policy,
+    ResumeDecision, RiskLevel, Severity,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -42,6 +47,11 @@ fn enum_values(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("Phase", names(Phase::ALL, Phase::as_str))?;
     d.set_item("Action", names(Action::ALL, Action::as_str))?;
     d.set_item("ErrorCode", names(&ErrorCode::ALL, ErrorCode::name))?;
+    d.set_item("FailureMode", names(FailureMode::ALL, FailureMode::as_str))?;
+    d.set_item("ResumeDecision", names(ResumeDecision::ALL, ResumeDecision::as_str))?;
+    d.set_item("Day", names(Day::ALL, Day::as_str))?;
+    d.set_item("ErrorCategory", names(ErrorCategory::ALL, ErrorCategory::as_str))?;
+    d.set_item("ErrorSeverity", names(ErrorSeverity::ALL, ErrorSeverity::as_str))?;
     Ok(d)
 }
 
@@ -54,5 +64,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_policy, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(enum_values, m)?)?;
+    execution::register(m)?;
+    records::register(m)?;
     errors::register(m)
 }

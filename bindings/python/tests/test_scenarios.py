@@ -20,13 +20,21 @@ from deploygov import (
     Action,
     Activation,
     Actor,
+    ArtifactSpec,
+    CompletionFailure,
+    CompletionSuccess,
     DeploygovError,
     DeploymentRequest,
     Engine,
     EnvironmentSpec,
+    ErrorFilter,
+    ErrorSpec,
+    FreezeSpec,
     Health,
+    HealthReport,
     ManualClock,
     Policy,
+    ResumeDecision,
     Variable,
     VersionSpec,
 )
@@ -50,6 +58,17 @@ NO_ACTOR = {
     "due",
     "active_state_at",
     "deployments_live_at",
+    "compare_variables",
+    "list_artifacts",
+    "prunable_artifacts",
+    "list_deployment_errors",
+    "compliance_report",
+    "environment_metrics",
+    "list_freezes",
+    "active_freezes",
+    "log",
+    "deployment_logs",
+    "health_checks",
     "advance_clock",
 }
 DEP = ["project", "deployment_id"]
@@ -65,6 +84,9 @@ FILTER_KEYS = {
     "cursor",
     "limit",
 }
+
+EXECUTE_OPTIONS = {"break_glass_reason", "freeze_override_reason"}
+NOT_AN_OP = object()
 
 R = TypeVar("R", bound=Record)
 Outcome = Union[Any, DeploygovError]
@@ -313,7 +335,8 @@ class Run:
             return e.request_deployment(a.project(), strict(DeploymentRequest, a.get("request", dict), "request"), who())
         if op == "approve":
             a.allow(*DEP, "options")
-            return e.approve(a.project(), a.get("deployment_id"), who(), **a.options("options", {"comment", "rule"}))
+            options = a.options("options", {"comment", "rule", "freeze_override_reason"})
+            return e.approve(a.project(), a.get("deployment_id"), who(), **options)
         if op == "reject":
             a.allow(*DEP, "reason")
             return e.reject(a.project(), a.get("deployment_id"), who(), a.get("reason"))
@@ -322,7 +345,7 @@ class Run:
             return e.cancel(a.project(), a.get("deployment_id"), who(), a.opt("reason", str))
         if op == "execute":
             a.allow(*DEP, "options", "fail_on")
-            options = a.options("options", {"break_glass_reason"})
+            options = a.options("options", EXECUTE_OPTIONS)
             executor = scenario_executor(a.opt("fail_on", list))
             return e.execute(a.project(), a.get("deployment_id"), who(), executor, **options)
         if op == "rollback":
@@ -390,11 +413,101 @@ class Run:
         if op == "events_after":
             a.allow("project", "after_seq", "limit")
             return e.events_after(a.project(), a.opt("after_seq", int) or 0, a.opt("limit", int))
+        found = self.dispatch_records(op, who, a)
+        if found is not NOT_AN_OP:
+            return found
+        found = self.dispatch_execution(op, who, a)
+        if found is not NOT_AN_OP:
+            return found
         if op == "advance_clock":
             a.allow("seconds")
             self.clock.advance(a.get("seconds", int))
             return None
         raise Malformed(f"unknown op `{op}`")
+
+    def dispatch_records(self, op: str, who: Callable[[], Actor], a: Args) -> Any:
+        """The ops of variables, artifacts, deployment errors and reports (scenarios 33-35)."""
+        e = self.engine
+        if op == "unset_variables":
+            a.allow("project", "environment", "keys")
+            return e.unset_variables(a.project(), a.get("environment"), strs(a.get("keys", list), "keys"), who())
+        if op == "compare_variables":
+            a.allow("project", "left", "right")
+            return e.compare_variables(a.project(), a.get("left"), a.get("right"))
+        if op == "attach_artifact":
+            a.allow("project", "spec")
+            return e.attach_artifact(a.project(), strict(ArtifactSpec, a.get("spec", dict), "spec"), who())
+        if op == "list_artifacts":
+            a.allow("project", "entity_type", "entity_id", "version_tag")
+            return e.list_artifacts(a.project(), a.get("entity_type"), a.get("entity_id"), a.opt("version_tag", str))
+        if op == "prunable_artifacts":
+            a.allow("project")
+            return e.prunable_artifacts(a.project())
+        if op == "prune_artifacts":
+            a.allow("project", "ids", "reason")
+            return e.prune_artifacts(a.project(), strs(a.get("ids", list), "ids"), who(), a.get("reason"))
+        if op == "record_deployment_error":
+            a.allow("project", "spec")
+            return e.record_deployment_error(a.project(), strict(ErrorSpec, a.get("spec", dict), "spec"), who())
+        if op == "resolve_deployment_error":
+            a.allow("project", "error_id", "notes")
+            return e.resolve_deployment_error(a.project(), a.get("error_id"), who(), a.get("notes"))
+        if op == "list_deployment_errors":
+            a.allow("project", "filter")
+            f = strict(ErrorFilter, a.opt("filter", dict) or {}, "filter")
+            return e.list_deployment_errors(a.project(), environment=f.environment, severity=f.severity, unresolved_only=f.unresolved_only)
+        if op == "compliance_report":
+            a.allow("project", "from", "to", "environment")
+            return e.compliance_report(a.project(), instant(a.get("from")), instant(a.get("to")), a.opt("environment", str))
+        if op == "environment_metrics":
+            a.allow("project", "environment", "from", "to")
+            return e.environment_metrics(a.project(), a.get("environment"), instant(a.get("from")), instant(a.get("to")))
+        return NOT_AN_OP
+
+    def dispatch_execution(self, op: str, who: Callable[[], Actor], a: Args) -> Any:
+        """The ops of freeze windows, two-phase execution, guided failure and health (36-39)."""
+        e = self.engine
+        if op == "add_freeze":
+            a.allow("project", "spec")
+            return e.add_freeze(a.project(), strict(FreezeSpec, a.get("spec", dict), "spec"), who())
+        if op == "remove_freeze":
+            a.allow("project", "freeze_id", "reason")
+            return e.remove_freeze(a.project(), a.get("freeze_id"), who(), a.get("reason"))
+        if op == "list_freezes":
+            a.allow("project", "environment")
+            return e.list_freezes(a.project(), a.opt("environment", str))
+        if op == "active_freezes":
+            a.allow("project", "environment", "at")
+            return e.active_freezes(a.project(), a.get("environment"), instant(a.get("at")))
+        if op == "begin":
+            a.allow(*DEP, "options")
+            return e.begin(a.project(), a.get("deployment_id"), who(), **a.options("options", EXECUTE_OPTIONS))
+        if op == "log":
+            a.allow(*DEP, "stage", "line")
+            return e.log(a.project(), a.get("deployment_id"), a.get("stage"), a.get("line"))
+        if op == "deployment_logs":
+            a.allow(*DEP, "after_seq", "limit")
+            return e.deployment_logs(a.project(), a.get("deployment_id"), a.opt("after_seq", int) or 0, a.opt("limit", int))
+        if op == "heartbeat":
+            a.allow(*DEP)
+            return e.heartbeat(a.project(), a.get("deployment_id"), who())
+        if op == "complete":
+            a.allow(*DEP, "completion")
+            return e.complete(a.project(), a.get("deployment_id"), who(), completion(a.get("completion", dict)))
+        if op == "resume":
+            a.allow(*DEP, "decision", "reason", "fail_on")
+            executor = scenario_executor(a.opt("fail_on", list))
+            decision = enum_arg(ResumeDecision, a.get("decision"))
+            return e.resume(a.project(), a.get("deployment_id"), who(), executor, decision=decision, reason=a.opt("reason", str))
+        if op == "report_health":
+            a.allow(*DEP, "report", "fail_on")
+            executor = scenario_executor(a.opt("fail_on", list))
+            report = strict(HealthReport, a.get("report", dict), "report")
+            return e.report_health(a.project(), a.get("deployment_id"), report, who(), executor)
+        if op == "health_checks":
+            a.allow(*DEP)
+            return e.health_checks(a.project(), a.get("deployment_id"))
+        return NOT_AN_OP
 
     def check_active(self, project: str, want: dict[str, Any]) -> None:
         for env, entries in want.items():
@@ -402,6 +515,22 @@ class Run:
             got = {f"{x.entity_type}/{x.entity_id}": x.version_tag for x in self.engine.active_state(project, env)}
             if got != expected:
                 raise Malformed(f"active state of `{env}` is {json.dumps(got)}, expected {json.dumps(expected)}")
+
+
+def strs(v: list[Any], what: str) -> list[str]:
+    if not all(isinstance(x, str) for x in v):
+        raise Malformed(f"`{what}` must be an array of strings")
+    return v
+
+
+def completion(v: dict[str, Any]) -> Union[CompletionSuccess, CompletionFailure]:
+    """A ``Completion`` by its ``outcome`` tag."""
+    kind = v.get("outcome")
+    if kind == "success":
+        return strict(CompletionSuccess, v, "completion")
+    if kind == "failure":
+        return strict(CompletionFailure, v, "completion")
+    raise Malformed(f"unknown completion outcome `{kind}`")
 
 
 def instant(v: str) -> datetime:

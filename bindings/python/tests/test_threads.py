@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from deploygov import (
     Engine,
     Event,
     Finding,
+    FreezeSpec,
     ItemSpec,
     ManualClock,
+    OneOffSchedule,
     SweepReport,
     ValidationContext,
     VersionSpec,
@@ -223,7 +226,14 @@ db.execute("COMMIT")
 """
 
 
-def test_gil_is_released_while_the_store_waits(tmp_path: Path) -> None:
+WRITES: dict[str, Any] = {
+    "set_health": lambda e: e.set_health(P, "staging", "degraded", ROOT).health == "degraded",
+    "add_freeze": lambda e: e.add_freeze(P, FreezeSpec("x", OneOffSchedule(START, START + timedelta(hours=1))), ROOT).name == "x",
+}
+
+
+@pytest.mark.parametrize("op", ["set_health", "add_freeze"])
+def test_gil_is_released_while_the_store_waits(tmp_path: Path, op: str) -> None:
     # Another process holds the write lock (a second SQLite library in this process would not
     # see the engine's locks: POSIX locks are per process).
     db = tmp_path / "gov.db"
@@ -235,7 +245,7 @@ def test_gil_is_released_while_the_store_waits(tmp_path: Path) -> None:
             outcome: dict[str, Any] = {}
 
             def write() -> None:
-                outcome["env"] = engine.set_health(P, "staging", "degraded", ROOT)  # waits on the busy timeout
+                outcome["env"] = WRITES[op](engine)  # waits on the busy timeout
 
             writer = threading.Thread(target=write)
             started = time.monotonic()
@@ -248,8 +258,23 @@ def test_gil_is_released_while_the_store_waits(tmp_path: Path) -> None:
         finally:
             holder.communicate("go\n", timeout=10)
         writer.join(10)
-        assert outcome["env"].health == "degraded"
+        assert outcome["env"] is True
         assert time.monotonic() - started < 5
+
+
+def test_eight_threads_log_to_one_pipeline(shared: Engine) -> None:
+    d = shared.request_deployment(P, request("development"), LENA)
+    shared.begin(P, d.id, LENA)
+
+    def write(n: int) -> list[int]:
+        return [shared.log(P, d.id, f"stage-{n}", f"line {i}") for i in range(ROUNDS * 4)]
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        cursors = [c for batch in pool.map(write, range(THREADS)) for c in batch]
+    assert len(set(cursors)) == THREADS * ROUNDS * 4
+    page = shared.deployment_logs(P, d.id, limit=5000)
+    assert [x.seq for x in page.lines] == sorted(cursors) and page.open and page.dropped == 0
+    assert shared.complete(P, d.id, LENA, {"outcome": "success"}).status is DeploymentStatus.DEPLOYED
 
 
 def test_close_while_other_threads_work(tmp_path: Path) -> None:

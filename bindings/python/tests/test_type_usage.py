@@ -23,3 +23,6 @@ def test_typed_usage_runs() -> None:
     assert out["lease"] is None and out["promoted"] == ("promotion", True, "approved") and out["release"] == "invalid_transition"
     assert out["swept"] == [] and out["approved_by"] == ["bob", "carol"] and out["live_then"] == [True]
     assert out["quarantine"] == ("alice", "leaks pii", None) and out["scheduled"] and out["due"] == [True] and out["expired"] == []
+    assert out["frozen"] == ["launch"] and out["weekly"] == "weekly" and out["logs"] == (1, ["compiling"], "deployed")
+    assert out["resume"] == ("paused", "deployed") and out["health"] == ("down", True, 1)
+    assert out["records"] == ("bundle", 1, [], [], "failure") and out["report"] == (3, "deployment_id", 2)

@@ -13,25 +13,46 @@ from deploygov import (
     Activation,
     ActiveEntry,
     Actor,
+    Artifact,
+    ArtifactSpec,
     AuditEntry,
+    ComplianceReport,
+    CompletionFailure,
+    CompletionSuccess,
+    Day,
     Decision,
     Deployment,
+    DeploymentErrorRecord,
     DeploymentRequest,
     DeploymentStatus,
     DryRun,
     Engine,
     Environment,
     EnvironmentSpec,
+    EnvironmentMetrics,
+    ErrorCategory,
+    ErrorSeverity,
+    ErrorSpec,
     Event,
+    FailureMode,
     Finding,
+    FreezeSpec,
+    FreezeWindow,
     Health,
+    HealthOutcome,
+    HealthPolicy,
+    HealthReport,
     ItemSpec,
     LiveEntry,
+    LogPage,
     ManualClock,
+    OneOffSchedule,
     Page,
     Policy,
+    ResumeDecision,
     RiskLevel,
     SweepReport,
+    VariableDiff,
     ValidationContext,
     Variable,
     Version,
@@ -149,7 +170,9 @@ def main() -> dict[str, object]:
         payload: dict[str, object] = events[-1].payload
         assert engine.unsubscribe("outbox") and not engine.unsubscribe("outbox")
         engine.set_event_signing_key(None)
+    extras = newer_operations(start)
     return {
+        **extras,
         "cache": cache.cache,
         "live": None if live is None else live.version_tag,
         "page": [x.id for x in page.items],
@@ -175,6 +198,67 @@ def main() -> dict[str, object]:
         "scheduled": scheduled == night_at,
         "due": [x.id == promoted.id for x in due],
         "expired": list(expired),
+    }
+
+
+def newer_operations(start: datetime) -> dict[str, object]:
+    """Freeze windows, two-phase execution, guided failure, health, records and reports."""
+    clock = ManualClock(start)
+    admin, dev = Actor("alice", ("admin",)), Actor("dave", ("developer",))
+    with Engine.in_memory(clock=clock) as engine:
+        engine.create_project("shop", "acme", "Shop", admin)
+        paused_policy = Policy(on_failure=FailureMode.PAUSE, health=HealthPolicy(max_error_rate=0.1), artifact_retention=2)
+        engine.create_environment("shop", EnvironmentSpec("dev", policy=paused_policy), admin)
+        engine.create_environment("shop", "staging", admin)
+        for tag in ("1.0.0", "1.1.0"):
+            engine.register_version("shop", VersionSpec("prompt_version", "greeter", tag), admin)
+        window: FreezeWindow = engine.add_freeze(
+            "shop", FreezeSpec("launch", OneOffSchedule(start, start + timedelta(hours=1)), environment="staging"), admin
+        )
+        frozen: list[FreezeWindow] = engine.active_freezes("shop", "staging", start)
+        engine.remove_freeze("shop", window.id, admin, "launch done")
+        weekly = deploygov.WeeklySchedule((Day.SAT,), "00:00", 60, "UTC")
+
+        item = ItemSpec("prompt_version", "greeter", "1.0.0")
+        d = engine.request_deployment("shop", DeploymentRequest("dev", "one", (item,)), dev)
+        engine.begin("shop", d.id, dev, freeze_override_reason=None)
+        cursor: int = engine.log("shop", d.id, "build", "compiling")
+        logs: LogPage = engine.deployment_logs("shop", d.id, after_seq=0, limit=10)
+        engine.heartbeat("shop", d.id, dev)
+        done: Deployment = engine.complete("shop", d.id, dev, CompletionSuccess())
+
+        clock.advance(60)
+        nxt = engine.request_deployment("shop", DeploymentRequest("dev", "two", (ItemSpec("prompt_version", "greeter", "1.1.0"),)), dev)
+
+        def flaky(a: Activation) -> None:
+            raise RuntimeError("flaky")
+
+        paused = engine.execute("shop", nxt.id, dev, flaky)
+        resumed: Deployment = engine.resume("shop", nxt.id, dev, lambda a: None, decision=ResumeDecision.RETRY)
+        outcome: HealthOutcome = engine.report_health("shop", nxt.id, HealthReport(True, error_rate=0.5), dev)
+        checks = engine.health_checks("shop", nxt.id)
+
+        art: Artifact = engine.attach_artifact("shop", ArtifactSpec("prompt_version", "greeter", "1.0.0", "bundle", "s3://b"), dev)
+        arts: list[Artifact] = engine.list_artifacts("shop", "prompt_version", "greeter", None)
+        engine.prunable_artifacts("shop")
+        spec = ErrorSpec(nxt.id, ErrorCategory.NETWORK, ErrorSeverity.LOW, "DNS", "deploy", "timeout")
+        err: DeploymentErrorRecord = engine.record_deployment_error("shop", spec, dev)
+        engine.resolve_deployment_error("shop", err.id, admin, "fixed")
+        open_errors = engine.list_deployment_errors("shop", severity=ErrorSeverity.LOW, unresolved_only=True)
+        engine.set_variables("shop", "dev", [Variable("A", "1")], admin)
+        engine.unset_variables("shop", "dev", ["A"], admin)
+        diffs: list[VariableDiff] = engine.compare_variables("shop", "dev", "staging")
+        report: ComplianceReport = engine.compliance_report("shop", start, clock.now() + timedelta(days=1), "dev")
+        metrics: EnvironmentMetrics = engine.environment_metrics("shop", "dev", start, clock.now() + timedelta(days=1))
+        failure = CompletionFailure("smoke test failed", failed_item=0)
+    return {
+        "frozen": [w.name for w in frozen],
+        "weekly": weekly.to_dict()["type"],
+        "logs": (cursor, [x.line for x in logs.lines], done.status.value),
+        "resume": (paused.status.value, resumed.status.value),
+        "health": (outcome.health.value, outcome.rollback is not None, len(checks)),
+        "records": (art.name, len(arts), open_errors, diffs, failure.outcome),
+        "report": (len(report.entries), report.to_csv().splitlines()[0].split(",")[0], metrics.succeeded),
     }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, TypeVar
 
-__all__ = ["Record", "format_time", "parse_time", "to_json"]
+__all__ = ["Record", "format_time", "json_name", "parse_time", "to_json"]
 
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 
@@ -109,6 +109,13 @@ def meta(codec: Codec) -> dict[str, Codec]:
     return {"codec": codec}
 
 
+def json_name(f: dataclasses.Field[Any]) -> str:
+    """The core's JSON name of a record field: its own name, or the metadata's ``name`` for a
+    field whose JSON name is a Python keyword (``from_`` holds ``from``)."""
+    name = f.metadata.get("name", f.name)
+    return name if isinstance(name, str) else f.name
+
+
 R = TypeVar("R", bound="Record")
 
 
@@ -128,12 +135,13 @@ class Record:
             raise TypeError(f"{cls.__name__}.from_dict needs a mapping, got {type(data).__name__}")
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name in data:
+            key = json_name(f)
+            if key in data:
                 codec = f.metadata.get("codec")
-                raw = data[f.name]
+                raw = data[key]
                 values[f.name] = codec.load(raw) if codec is not None else raw
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{cls.__name__}.from_dict: missing field `{f.name}`")
+                raise ValueError(f"{cls.__name__}.from_dict: missing field `{key}`")
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,5 +150,5 @@ class Record:
         for f in dataclasses.fields(self):
             codec = f.metadata.get("codec")
             value = getattr(self, f.name)
-            out[f.name] = codec.dump(value) if codec is not None else to_json(value)
+            out[json_name(f)] = codec.dump(value) if codec is not None else to_json(value)
         return out

@@ -17,7 +17,22 @@ from types import TracebackType
 from typing import Any, Callable, Optional, Protocol, TypeVar, Union
 
 from deploygov import _native
+from deploygov._args import (
+    ActorLike,
+    ExecutorLike,
+    SupportsActivate,
+    _adapt_executor,
+    _arg,
+    _execute_options,
+    _many,
+    _opt_int,
+    _opt_str,
+    _opt_time,
+    _time,
+)
 from deploygov._codec import Record, format_time, parse_time, to_json
+from deploygov._ops_execution import ExecutionOps
+from deploygov._ops_records import RecordOps
 from deploygov.enums import Action, DeploymentStatus, Health
 from deploygov.model import (
     ActiveEntry,
@@ -52,12 +67,6 @@ __all__ = [
 ]
 
 
-class SupportsActivate(Protocol):
-    """An executor object: ``activate`` makes one version live (raise to fail the item)."""
-
-    def activate(self, activation: Activation, /) -> object: ...
-
-
 class SupportsValidate(Protocol):
     """A validator object: ``validate`` returns findings (or ``None`` for none)."""
 
@@ -70,73 +79,12 @@ class SupportsOnEvent(Protocol):
     def on_event(self, event: Event, /) -> object: ...
 
 
-ActorLike = Union[Actor, Mapping[str, Any]]
-"""An ``Actor`` or a dict ``{"id": ..., "roles": [...]}``."""
-
-ExecutorLike = Union[Callable[[Activation], object], SupportsActivate]
-"""A callable taking an ``Activation``, or an object with ``activate(activation)``."""
-
 ValidatorLike = Union[Callable[[ValidationContext], Optional[Iterable[Union[Finding, Mapping[str, Any]]]]], SupportsValidate]
 """A callable taking a ``ValidationContext`` and returning findings, or an object with
 ``validate(context)``."""
 
 SubscriberLike = Union[Callable[[Event], object], SupportsOnEvent]
 """A callable taking an ``Event``, or an object with ``on_event(event)``."""
-
-R = TypeVar("R", bound=Record)
-
-
-def _arg(value: Any) -> Any:
-    """A record or mapping as the plain dict the native module reads; other values unchanged
-    (the native module raises ``TypeError`` naming what was expected)."""
-    if isinstance(value, (Record, Mapping)):
-        return to_json(value)
-    return value
-
-
-def _opt_str(name: str, value: object) -> Optional[str]:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
-
-
-def _opt_time(name: str, value: object) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a timezone-aware datetime or None, got {type(value).__name__}")
-    return format_time(value)
-
-
-def _time(name: str, value: object) -> str:
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a timezone-aware datetime, got {type(value).__name__}")
-    return format_time(value)  # a naive datetime is a ValueError
-
-
-def _opt_int(name: str, value: object) -> Optional[int]:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise TypeError(f"{name} must be an int or None, got {type(value).__name__}")
-
-
-def _many(cls: Callable[[Mapping[str, Any]], R], data: list[dict[str, Any]]) -> list[R]:
-    return [cls(d) for d in data]
-
-
-def _adapt_executor(executor: Optional[ExecutorLike]) -> Optional[Callable[[dict[str, Any]], None]]:
-    if executor is None:
-        return None
-    activate = getattr(executor, "activate", None)
-    fn = activate if callable(activate) else executor
-    if not callable(fn):
-        raise TypeError(f"executor must be a callable or have an activate(activation) method, got {type(executor).__name__}")
-
-    def call(raw: dict[str, Any]) -> None:
-        fn(Activation.from_dict(raw))
-
-    return call
-
 
 def _adapt_validator(validator: ValidatorLike) -> Callable[[dict[str, Any]], list[Any]]:
     validate = getattr(validator, "validate", None)
@@ -208,7 +156,7 @@ class ManualClock:
         self._native.advance_micros(micros)
 
 
-class Engine:
+class Engine(ExecutionOps, RecordOps):
     """The deployment-governance engine over an embedded SQLite store.
 
     Use ``Engine.open(path)`` or ``Engine.in_memory()``, ideally as a context manager; after
@@ -314,10 +262,25 @@ class Engine:
         return Deployment.from_dict(self._native.request_deployment(project, _arg(request), _arg(actor)))
 
     def approve(
-        self, project: str, deployment_id: str, actor: ActorLike, *, comment: Optional[str] = None, rule: Optional[str] = None
+        self,
+        project: str,
+        deployment_id: str,
+        actor: ActorLike,
+        *,
+        comment: Optional[str] = None,
+        rule: Optional[str] = None,
+        freeze_override_reason: Optional[str] = None,
     ) -> Deployment:
-        """Approves (4-eyes: the requester cannot). ``rule`` picks the rule it counts for."""
-        return Deployment.from_dict(self._native.approve(project, deployment_id, _arg(actor), comment, rule))
+        """Approves (4-eyes: the requester cannot). ``rule`` picks the rule it counts for. While
+        a freeze window is open, only an actor with a ``Policy.freeze_override_roles`` role may
+        approve, giving ``freeze_override_reason`` (audited); otherwise ``ValidationFailedError``
+        with the finding ``environment_frozen``."""
+        options = {
+            "comment": _opt_str("comment", comment),
+            "rule": _opt_str("rule", rule),
+            "freeze_override_reason": _opt_str("freeze_override_reason", freeze_override_reason),
+        }
+        return Deployment.from_dict(self._native.approve(project, deployment_id, _arg(actor), options))
 
     def reject(self, project: str, deployment_id: str, actor: ActorLike, reason: str) -> Deployment:
         """Rejects with a reason; one rejection ends the deployment."""
@@ -335,13 +298,16 @@ class Engine:
         executor: Optional[ExecutorLike] = None,
         *,
         break_glass_reason: Optional[str] = None,
+        freeze_override_reason: Optional[str] = None,
     ) -> Deployment:
         """Executes an approved deployment through ``executor`` (default: only the active state
         moves). Returns it ``deployed``, or ``failed`` with the activated items reverted when
-        the executor raised for an item (its message becomes the item's ``error_message``)."""
-        return Deployment.from_dict(
-            self._native.execute(project, deployment_id, _arg(actor), _adapt_executor(executor), break_glass_reason)
-        )
+        the executor raised for an item (its message becomes the item's ``error_message``);
+        under ``Policy.on_failure = "pause"`` it stops ``paused`` instead (see ``resume``).
+        ``freeze_override_reason`` executes although a freeze window is open (a freeze
+        override role; audited)."""
+        options = _execute_options(break_glass_reason, freeze_override_reason)
+        return Deployment.from_dict(self._native.execute(project, deployment_id, _arg(actor), _adapt_executor(executor), options))
 
     def rollback(
         self,

@@ -13,12 +13,17 @@ from deploygov import _native
 
 __all__ = [
     "Action",
+    "Day",
     "DeploymentKind",
     "DeploymentStatus",
+    "ErrorCategory",
     "ErrorCode",
+    "ErrorSeverity",
+    "FailureMode",
     "Health",
     "ItemStatus",
     "Phase",
+    "ResumeDecision",
     "RiskLevel",
     "Severity",
 ]
@@ -42,6 +47,7 @@ class DeploymentStatus(_StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     DEPLOYING = "deploying"
+    PAUSED = "paused"
     DEPLOYED = "deployed"
     FAILED = "failed"
     SUPERSEDED = "superseded"
@@ -105,6 +111,53 @@ class Action(_StrEnum):
     EXECUTE = "execute"
     CANCEL = "cancel"
     ROLLBACK = "rollback"
+
+
+class FailureMode(_StrEnum):
+    """What an item failure does during execution (``Policy.on_failure``)."""
+
+    REVERT = "revert"
+    PAUSE = "pause"
+
+
+class ResumeDecision(_StrEnum):
+    """A human's decision on a ``paused`` deployment (``Engine.resume``)."""
+
+    RETRY = "retry"
+    SKIP = "skip"
+    ABORT = "abort"
+
+
+class Day(_StrEnum):
+    """A day of the week, in a weekly freeze window's own time zone."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class ErrorCategory(_StrEnum):
+    """What kind of deployment error (the Open Policy Platform categories)."""
+
+    CONFIGURATION = "configuration"
+    DEPENDENCY = "dependency"
+    RESOURCE = "resource"
+    NETWORK = "network"
+    SECURITY = "security"
+    PERFORMANCE = "performance"
+
+
+class ErrorSeverity(_StrEnum):
+    """How bad a deployment error is."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
 
 
 class ErrorCode(_StrEnum):

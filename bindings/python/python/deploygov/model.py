@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from deploygov import _native
 from deploygov._codec import JSON, STRS, TIME, Record, enum_of, meta, optional, record, seq
-from deploygov.enums import DeploymentKind, DeploymentStatus, Health, ItemStatus, RiskLevel, Severity
+from deploygov.enums import DeploymentKind, DeploymentStatus, FailureMode, Health, ItemStatus, RiskLevel, Severity
 
 __all__ = [
     "AUTO_APPROVER",
@@ -32,6 +32,7 @@ __all__ = [
     "EnvironmentDiff",
     "EnvironmentSpec",
     "Finding",
+    "HealthPolicy",
     "HistoryEntry",
     "ItemSpec",
     "LiveEntry",
@@ -111,6 +112,20 @@ _DEFAULT: dict[str, Any] = _native.default_policy("development")
 
 
 @dataclass(frozen=True)
+class HealthPolicy(Record):
+    """Post-deployment verification thresholds (``Policy.health``; the defaults are the core's,
+    those of the Open Policy Platform): more than ``max_consecutive_failures`` failed checks in
+    a row, an error rate above ``max_error_rate``, or a p95 latency above ``max_latency_ratio``
+    times the replaced deployment's baseline is a breach, rolled back automatically when
+    ``auto_rollback``."""
+
+    max_consecutive_failures: int = int(_DEFAULT["health"]["max_consecutive_failures"])
+    max_error_rate: float = float(_DEFAULT["health"]["max_error_rate"])
+    max_latency_ratio: float = float(_DEFAULT["health"]["max_latency_ratio"])
+    auto_rollback: bool = bool(_DEFAULT["health"]["auto_rollback"])
+
+
+@dataclass(frozen=True)
 class Policy(Record):
     """Governance of one environment. Unset fields take the core's defaults (those of
     ``Policy.development()``); ``Policy.default_for(name)`` gives what an environment of that
@@ -120,7 +135,13 @@ class Policy(Record):
     ``Engine.sweep()`` fails it (default one hour); ``requires_success_in`` names environments
     where the same versions must have gone live, and not been rolled back, before they may be
     deployed here (else the error finding ``promotion_required``); ``quarantine_on_rollback``
-    quarantines the versions a successful rollback takes out of this environment."""
+    quarantines the versions a successful rollback takes out of this environment.
+
+    ``freeze_override_roles`` may approve or execute while a freeze window is open, with a
+    written reason (``freeze_override_reason``, audited); ``on_failure`` is what an item failure
+    does during execution (``revert`` everything, or ``pause`` for ``Engine.resume``);
+    ``health`` holds the post-deployment verification thresholds (``Engine.report_health``);
+    ``artifact_retention`` keeps the artifacts of the last N deployments (``None``: all)."""
 
     approval_rules: tuple[ApprovalRule, ...] = field(
         default=tuple(ApprovalRule.from_dict(r) for r in _DEFAULT["approval_rules"]), metadata=meta(seq(record(ApprovalRule)))
@@ -139,6 +160,10 @@ class Policy(Record):
     lease_ttl_seconds: int = int(_DEFAULT["lease_ttl_seconds"])
     requires_success_in: tuple[str, ...] = field(default=tuple(_DEFAULT["requires_success_in"]), metadata=meta(STRS))
     quarantine_on_rollback: bool = bool(_DEFAULT["quarantine_on_rollback"])
+    freeze_override_roles: tuple[str, ...] = field(default=tuple(_DEFAULT["freeze_override_roles"]), metadata=meta(STRS))
+    on_failure: FailureMode = field(default=FailureMode(_DEFAULT["on_failure"]), metadata=meta(enum_of(FailureMode)))
+    health: HealthPolicy = field(default=HealthPolicy.from_dict(_DEFAULT["health"]), metadata=meta(record(HealthPolicy)))
+    artifact_retention: Optional[int] = _DEFAULT["artifact_retention"]
 
     @classmethod
     def default_for(cls, environment: str) -> Policy:
