@@ -28,7 +28,8 @@ cargo test --workspace --locked --doc
 
 step "demo (the README's main job)"
 demo_dir=$(mktemp -d)
-cargo run --locked -q -p deploygov --example demo -- "$demo_dir/demo.db" >/dev/null
+cargo run --locked -q -p deploygov-cli -- demo --db "$demo_dir/demo.db" >/dev/null
+cargo run --locked -q -p deploygov --example demo -- "$demo_dir/example.db" >/dev/null
 rm -rf "$demo_dir"
 
 for face in ffi bindings/python bindings/node cli; do
