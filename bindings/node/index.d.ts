@@ -1,7 +1,8 @@
 /* eslint-disable */
 // index.d.ts of the npm package `deploygov`. Do not edit it: `npx napi build` writes it from
 // src/core-types.d.ts (this header, by hand: the core's serde JSON shapes from
-// core/src/{model,policy,validation,audit,events,executor}.rs and core/src/engine/{gate,lifecycle}.rs) followed
+// core/src/{model,policy,validation,audit,events,executor,freeze,records}.rs, core/src/store/mod.rs (LogLine)
+// and core/src/engine/{gate,lifecycle,pipeline,guided,health}.rs) followed
 // by the declarations napi-rs generates from src/*.rs. Field names are the core's snake_case
 // JSON names; timestamps are ISO-8601 strings; 64-bit counters are numbers (far below 2^53).
 
@@ -27,6 +28,8 @@ export type DeploymentStatus =
   | 'failed'
   | 'superseded'
   | 'rolled_back'
+  /** An item failed under a `pause` policy: waiting for `resume` (retry, skip or abort). */
+  | 'paused'
 export type ItemStatus = 'pending' | 'deployed' | 'failed' | 'reverted' | 'skipped'
 export type Severity = 'error' | 'warning'
 export type Phase = 'request' | 'execute'
@@ -124,10 +127,37 @@ export interface Policy {
    * `deploygov:auto`), so they cannot be requested or promoted again until released. Default `false`.
    */
   quarantine_on_rollback: boolean
+  /**
+   * Roles that may approve or execute while a freeze window is open, with a written
+   * `freeze_override_reason` (audited). Default `admin`, `tenant_admin`.
+   */
+  freeze_override_roles: string[]
+  /** What an item failure does during execution: `revert` everything (default) or `pause` for a human (`resume`). */
+  on_failure: FailureMode
+  /** Post-deployment verification thresholds and automatic rollback (`reportHealth`). */
+  health: HealthPolicy
+  /** Keep the artifacts of the last N deployments of this environment (`null`: keep all, the default). */
+  artifact_retention: number | null
 }
 
-/** A policy as given: every field left out takes the `development` default. */
-export type PolicyInput = Partial<Policy>
+export type FailureMode = 'revert' | 'pause'
+
+/** Thresholds of post-deployment verification; crossing one rolls back when `auto_rollback`. */
+export interface HealthPolicy {
+  /** More than this many consecutive failed checks trigger (default 3). */
+  max_consecutive_failures: number
+  /** An error rate above this fraction triggers (default 0.05). */
+  max_error_rate: number
+  /** A p95 latency above this multiple of the replaced deployment's baseline triggers (default 1.5). */
+  max_latency_ratio: number
+  /** Roll back automatically when a threshold is crossed (default true). */
+  auto_rollback: boolean
+}
+
+/** A policy as given: every field left out takes the `development` default (in `health` too). */
+export interface PolicyInput extends Partial<Omit<Policy, 'health'>> {
+  health?: Partial<HealthPolicy>
+}
 
 export interface Environment {
   project_id: string
@@ -363,11 +393,15 @@ export interface ApproveOptions {
   comment?: string | null
   /** Default: the first unmet rule the actor is eligible for. */
   rule?: string | null
+  /** Approve although a freeze window is open (needs a freeze override role; audited). */
+  freeze_override_reason?: string | null
 }
 
 export interface ExecuteOptions {
   /** Break-glass: execute without the approvals (needs a break-glass role; audited). */
   break_glass_reason?: string | null
+  /** Execute although a freeze window is open (needs a freeze override role; audited). */
+  freeze_override_reason?: string | null
 }
 
 export interface RollbackOptions {
@@ -451,7 +485,11 @@ export interface Event {
    * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
    * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`,
    * `deployment.lease_expired`, `deployment.lease_released`, `deployment.approvals_expired`,
-   * `deployment.cancelled`, `version.quarantined`, `version.released`, ...
+   * `deployment.cancelled`, `version.quarantined`, `version.released`, `environment.frozen`,
+   * `environment.unfrozen`, `deployment.freeze_overridden`, `deployment.paused`,
+   * `deployment.resumed`, `deployment.verification_failed`, `environment.health_changed`,
+   * `artifact.attached`, `artifact.pruned`, `deployment_error.recorded`,
+   * `deployment_error.resolved`, ...
    */
   kind: string
   project_id: string | null
@@ -507,6 +545,258 @@ export interface EngineOptions {
   callback_timeout_ms?: number | null
 }
 
+/** A day of the week, in a weekly freeze window's own time zone. */
+export type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'
+
+/** When a freeze window is on: once (`[start, end)`, ISO-8601), or every week in an IANA time zone. */
+export type FreezeSchedule =
+  | { type: 'one_off'; start: string; end: string }
+  | {
+      type: 'weekly'
+      /** Days on which a window starts. */
+      days: Day[]
+      /** Local start time, `HH:MM` (24 h). */
+      start_time: string
+      /** Length in minutes, 1 to one week. */
+      duration_minutes: number
+      /** IANA time zone, e.g. `Europe/Berlin`. */
+      time_zone: string
+    }
+
+export interface FreezeSpec {
+  /** The environment it freezes; left out or `null`: every environment of the project. */
+  environment?: string | null
+  /** Shown in refusals (`end-of-quarter`, `weekend`). */
+  name: string
+  schedule: FreezeSchedule
+}
+
+export interface FreezeWindow {
+  id: string
+  project_id: string
+  environment: string | null
+  name: string
+  schedule: FreezeSchedule
+  created_by: string
+  created_at: string
+}
+
+/** How an out-of-process execution ended (`complete`). */
+export type Completion =
+  | { outcome: 'success' }
+  | {
+      outcome: 'failure'
+      /** What went wrong. */
+      error: string
+      /** Index of the item that failed (default the first): items before it are `reverted`, after it `skipped`. */
+      failed_item?: number | null
+    }
+
+/** One line of a deployment's stage log. */
+export interface LogLine {
+  /** The cursor: pass as `afterSeq` to read on. */
+  seq: number
+  at: string
+  stage: string
+  line: string
+}
+
+export interface LogPage {
+  /** Lines after the cursor, oldest first. */
+  lines: LogLine[]
+  /** Pass as `afterSeq` to read on: the last line's `seq`, or the cursor given. */
+  next_cursor: number
+  /** How many of the deployment's oldest lines were dropped (only the newest 10,000 are kept). */
+  dropped: number
+  /** Whether the deployment is still running (`deploying` or `paused`): more lines may come. */
+  open: boolean
+}
+
+/** A decision on a `paused` deployment: `skip` and `abort` need a reason. */
+export type ResumeDecision = 'retry' | 'skip' | 'abort'
+
+/** One health check of a live deployment, as the host's monitoring measured it. */
+export interface HealthReport {
+  /** Whether the check passed. */
+  ok: boolean
+  /** Fraction of failed requests, 0 to 1. */
+  error_rate?: number | null
+  /** 95th percentile latency in milliseconds. */
+  p95_latency_ms?: number | null
+}
+
+export interface HealthCheck {
+  id: string
+  deployment_id: string
+  environment: string
+  at: string
+  reported_by: string
+  report: HealthReport
+  /** Failed checks in a row, this one included (0 when it passed). */
+  consecutive_failures: number
+  /** p95 latency of the deployment this one replaced, if known. */
+  baseline_p95_ms: number | null
+  /** The thresholds crossed, one sentence each (empty: none). */
+  breaches: string[]
+}
+
+/** What `reportHealth` did. */
+export interface HealthOutcome {
+  check: HealthCheck
+  /** The environment's health after the check. */
+  health: Health
+  /** The automatic rollback, when a threshold was crossed and the policy rolls back. */
+  rollback: Deployment | null
+  /** Why an automatic rollback could not be made. */
+  rollback_error: string | null
+}
+
+/** One variable key compared between two environments; secret values read `***`. */
+export interface VariableDiff {
+  key: string
+  /** `null`: absent on that side. */
+  left: string | null
+  right: string | null
+  /** Secret on either side. */
+  secret: boolean
+  /** On both sides with the same secret flag and value. */
+  equal: boolean
+}
+
+export interface ArtifactSpec {
+  entity_type: string
+  entity_id: string
+  /** Must be in the catalog. */
+  version_tag: string
+  /** Unique per version (`image`, `bundle.tar.gz`). */
+  name: string
+  uri: string
+  digest?: string | null
+  size_bytes?: number | null
+}
+
+export interface Artifact {
+  id: string
+  project_id: string
+  entity_type: string
+  entity_id: string
+  version_tag: string
+  name: string
+  uri: string
+  digest: string | null
+  size_bytes: number | null
+  created_at: string
+  created_by: string
+}
+
+export type ErrorCategory = 'configuration' | 'dependency' | 'resource' | 'network' | 'security' | 'performance'
+export type ErrorSeverity = 'critical' | 'high' | 'medium' | 'low'
+
+export interface ErrorSpec {
+  deployment_id: string
+  category: ErrorCategory
+  severity: ErrorSeverity
+  /** Standardized error code (`DB_CONN_TIMEOUT`). */
+  code: string
+  /** Deployment stage (`build`, `upload`, `deploy`, `verify`). */
+  stage: string
+  message: string
+  user_impact?: string | null
+  business_impact?: string | null
+}
+
+export interface ErrorResolution {
+  resolved_at: string
+  resolved_by: string
+  notes: string
+}
+
+export interface DeploymentErrorRecord {
+  id: string
+  project_id: string
+  deployment_id: string
+  /** The deployment's environment. */
+  environment: string
+  category: ErrorCategory
+  severity: ErrorSeverity
+  code: string
+  stage: string
+  message: string
+  user_impact: string | null
+  business_impact: string | null
+  recorded_at: string
+  recorded_by: string
+  /** Set once resolved. */
+  resolution: ErrorResolution | null
+}
+
+/** Every field narrows the result. */
+export interface ErrorFilter {
+  environment?: string | null
+  severity?: ErrorSeverity | null
+  unresolved_only?: boolean
+}
+
+export interface ReportItem {
+  entity_type: string
+  entity_id: string
+  /** `null`: a rollback removed the entity. */
+  version_tag: string | null
+  previous_version: string | null
+}
+
+/** One deployment in a compliance report. */
+export interface ComplianceEntry {
+  deployment_id: string
+  environment: string
+  name: string
+  kind: DeploymentKind
+  status: DeploymentStatus
+  items: ReportItem[]
+  requested_by: string
+  requested_at: string
+  /** Approvals bound to the content as it stands, in order (automatic ones left out). */
+  approvers: string[]
+  auto_approved: boolean
+  executed_by: string | null
+  finished_at: string | null
+  deployed_at: string | null
+  break_glass: Decision | null
+  rollback_of: string | null
+  rollback_to: string | null
+  rolled_back: Decision | null
+  /** Rejection or cancellation. */
+  refused: Decision | null
+  /** `entity_type/entity_id: message` of the failed items. */
+  failures: string[]
+}
+
+/** Every change to the governed environments in `[from, to)`; `complianceReportCsv` gives the CSV. */
+export interface ComplianceReport {
+  project_id: string
+  environments: string[]
+  from: string
+  to: string
+  generated_at: string
+  /** Oldest request first. */
+  entries: ComplianceEntry[]
+}
+
+/** Delivery figures of one environment over `[from, to)`; rates and means are `null` when there is nothing to divide by. */
+export interface EnvironmentMetrics {
+  environment: string
+  from: string
+  to: string
+  deployments_finished: number
+  succeeded: number
+  failed: number
+  rolled_back: number
+  success_rate: number | null
+  mean_time_to_deploy_seconds: number | null
+  mean_time_to_roll_back_seconds: number | null
+  change_failure_rate: number | null
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -551,7 +841,8 @@ export declare class Engine {
   /**
    * Executes an approved deployment, calling `executor` for each item (none: only the active
    * state moves). Resolves with the deployment `deployed`, or `failed` with per-item statuses
-   * after a thrown error or rejected promise.
+   * after a thrown error or rejected promise (`paused` instead under a `pause` policy; see
+   * `resume`).
    */
   execute(project: string, deploymentId: string, actor: Actor, options?: ExecuteOptions | null, executor?: Executor | null): Promise<Deployment>
   /**
@@ -672,6 +963,137 @@ export declare class Engine {
   subscribe(name: string, subscriber: Subscriber): void
   /** Removes a subscriber; returns whether it existed. */
   unsubscribe(name: string): boolean
+  /**
+   * Creates a freeze window for one environment or (no `environment`) the whole project:
+   * while it is on, approving and executing there is refused with the finding
+   * `environment_frozen` unless a freeze override role gives `freeze_override_reason`.
+   * Requires `admin` or `tenant_admin`; audited as `environment.frozen`.
+   */
+  addFreeze(project: string, spec: FreezeSpec, actor: Actor): Promise<FreezeWindow>
+  /**
+   * Removes a freeze window with a reason. Requires `admin` or `tenant_admin`; audited as
+   * `environment.unfrozen`. Resolves with the removed window.
+   */
+  removeFreeze(project: string, freezeId: string, actor: Actor, reason: string): Promise<FreezeWindow>
+  /**
+   * The freeze windows of a project, or (with `environment`) those that apply to one
+   * environment: its own and the project-wide ones; oldest first.
+   */
+  listFreezes(project: string, environment?: string | null): Promise<FreezeWindow[]>
+  /**
+   * The freeze windows that cover an environment at the instant `at` (an ISO-8601 string);
+   * empty: not frozen then.
+   */
+  activeFreezes(project: string, environment: string, at: string): Promise<FreezeWindow[]>
+  /**
+   * Starts an out-of-process execution: the gates and transaction of `execute`
+   * (`approved → deploying`, the environment taken with a lease of the policy's
+   * `lease_ttl_seconds`) without calling an executor. Append stage logs with `log`, extend
+   * the lease with `heartbeat`, finish with `complete`.
+   */
+  begin(project: string, deploymentId: string, actor: Actor, options?: ExecuteOptions | null): Promise<Deployment>
+  /**
+   * Appends a line to the stage log of a running (`deploying` or `paused`) deployment;
+   * resolves with the line's cursor (`seq`). Not audited; only the newest 10,000 lines of a
+   * deployment are kept.
+   */
+  log(project: string, deploymentId: string, stage: string, line: string): Promise<number>
+  /**
+   * A page of a deployment's stage log after the cursor `afterSeq` (default 0: from the
+   * start), at most `limit` lines (default 500, at most 5,000). To follow a running
+   * deployment, poll with `next_cursor` while `open`.
+   */
+  deploymentLogs(project: string, deploymentId: string, afterSeq?: number | null, limit?: number | null): Promise<LogPage>
+  /**
+   * Extends the lease of a `deploying` deployment by the policy's `lease_ttl_seconds` from
+   * now. Only its executor or an admin may.
+   */
+  heartbeat(project: string, deploymentId: string, actor: Actor): Promise<Deployment>
+  /**
+   * Finishes an out-of-process execution: `{ outcome: 'success' }` makes every item live as
+   * `execute` does; `{ outcome: 'failure', error, failed_item? }` fails the deployment and
+   * leaves the active state as it was. Only its executor or an admin may.
+   */
+  complete(project: string, deploymentId: string, actor: Actor, completion: Completion): Promise<Deployment>
+  /**
+   * Decides on a `paused` deployment (an item failed under a `pause` policy): `retry` calls
+   * `executor` for the failed item again, `skip` leaves it out, `abort` reverts what went
+   * live and fails the deployment. `skip` and `abort` need a reason. Resolves with the
+   * deployment `deployed`, `failed`, or `paused` again when another item fails (a throw or
+   * rejection of `executor` fails the item).
+   */
+  resume(project: string, deploymentId: string, actor: Actor, decision: ResumeDecision, reason?: string | null, executor?: Executor | null): Promise<Deployment>
+  /**
+   * Records a health check of a live (`deployed`) deployment. Crossing a threshold of the
+   * environment's `policy.health` sets the environment `down` and, unless `auto_rollback` is
+   * off, rolls the deployment back at once (as `deploygov:health`, with `executor`); a failed
+   * check below the thresholds makes it `degraded`, a passing one `healthy`.
+   */
+  reportHealth(project: string, deploymentId: string, report: HealthReport, actor: Actor, executor?: Executor | null): Promise<HealthOutcome>
+  /** The health checks of a deployment, oldest first. */
+  healthChecks(project: string, deploymentId: string): Promise<HealthCheck[]>
+  /**
+   * Removes variables from an environment (audited like `setVariables`; approvals of its
+   * open deployments stop counting). A key the environment does not have is `NOT_FOUND` and
+   * nothing changes. Requires `admin` or `tenant_admin`.
+   */
+  unsetVariables(project: string, environment: string, keys: string[], actor: Actor): Promise<Environment>
+  /**
+   * Compares the variables of two environments, one entry per key in either, in key order.
+   * Secret values are never returned (a secret side reads `***`).
+   */
+  compareVariables(project: string, left: string, right: string): Promise<VariableDiff[]>
+  /**
+   * Attaches a build artifact to a catalog version; the same artifact again resolves with the
+   * existing one, a different one under the same name is a `CONFLICT`. Audited as
+   * `artifact.attached`.
+   */
+  attachArtifact(project: string, spec: ArtifactSpec, actor: Actor): Promise<Artifact>
+  /**
+   * The artifacts of one version, or (no `versionTag`) of every catalog version of the
+   * entity; oldest first.
+   */
+  listArtifacts(project: string, entityType: string, entityId: string, versionTag?: string | null): Promise<Artifact[]>
+  /**
+   * The artifacts that may be pruned now under the environments' `artifact_retention`,
+   * oldest first.
+   */
+  prunableArtifacts(project: string): Promise<Artifact[]>
+  /**
+   * Deletes artifact records (the host deletes the files), all or nothing: an id that is not
+   * prunable now is a `POLICY_VIOLATION`. Requires `admin` or `tenant_admin` and a reason;
+   * each is audited as `artifact.pruned`. Resolves with the pruned artifacts.
+   */
+  pruneArtifacts(project: string, ids: string[], actor: Actor, reason: string): Promise<Artifact[]>
+  /**
+   * Records an error that happened in a deployment, under its environment; audited as
+   * `deployment_error.recorded`.
+   */
+  recordDeploymentError(project: string, spec: ErrorSpec, actor: Actor): Promise<DeploymentErrorRecord>
+  /**
+   * Resolves a recorded error with notes (required); an error already resolved is a
+   * `CONFLICT`. Audited as `deployment_error.resolved`.
+   */
+  resolveDeploymentError(project: string, errorId: string, actor: Actor, notes: string): Promise<DeploymentErrorRecord>
+  /** Recorded deployment errors matching `filter`, oldest first. */
+  listDeploymentErrors(project: string, filter?: ErrorFilter | null): Promise<DeploymentErrorRecord[]>
+  /**
+   * Every deployment requested in `[from, to)` (ISO-8601 strings) to one environment or,
+   * without `environment`, to every environment whose policy has approval rules: items,
+   * requester, approvers, executor, break-glass, rollbacks, refusals and failures.
+   */
+  complianceReport(project: string, from: string, to: string, environment?: string | null): Promise<ComplianceReport>
+  /**
+   * `complianceReport` as RFC 4180 CSV (the core's `ComplianceReport::to_csv`): a header row,
+   * then one row per deployment, CRLF line ends.
+   */
+  complianceReportCsv(project: string, from: string, to: string, environment?: string | null): Promise<string>
+  /**
+   * Delivery figures of one environment for the deployments requested in `[from, to)`
+   * (ISO-8601 strings): finished, succeeded, failed, rolled back, success and change failure
+   * rates, mean times to deploy and to roll back.
+   */
+  environmentMetrics(project: string, environment: string, from: string, to: string): Promise<EnvironmentMetrics>
 }
 
 /** A clock for `new Engine(database, { clock })`; copies of an engine's clock share one time. */

@@ -1,7 +1,8 @@
 /* eslint-disable */
 // index.d.ts of the npm package `deploygov`. Do not edit it: `npx napi build` writes it from
 // src/core-types.d.ts (this header, by hand: the core's serde JSON shapes from
-// core/src/{model,policy,validation,audit,events,executor}.rs and core/src/engine/{gate,lifecycle}.rs) followed
+// core/src/{model,policy,validation,audit,events,executor,freeze,records}.rs, core/src/store/mod.rs (LogLine)
+// and core/src/engine/{gate,lifecycle,pipeline,guided,health}.rs) followed
 // by the declarations napi-rs generates from src/*.rs. Field names are the core's snake_case
 // JSON names; timestamps are ISO-8601 strings; 64-bit counters are numbers (far below 2^53).
 
@@ -27,6 +28,8 @@ export type DeploymentStatus =
   | 'failed'
   | 'superseded'
   | 'rolled_back'
+  /** An item failed under a `pause` policy: waiting for `resume` (retry, skip or abort). */
+  | 'paused'
 export type ItemStatus = 'pending' | 'deployed' | 'failed' | 'reverted' | 'skipped'
 export type Severity = 'error' | 'warning'
 export type Phase = 'request' | 'execute'
@@ -124,10 +127,37 @@ export interface Policy {
    * `deploygov:auto`), so they cannot be requested or promoted again until released. Default `false`.
    */
   quarantine_on_rollback: boolean
+  /**
+   * Roles that may approve or execute while a freeze window is open, with a written
+   * `freeze_override_reason` (audited). Default `admin`, `tenant_admin`.
+   */
+  freeze_override_roles: string[]
+  /** What an item failure does during execution: `revert` everything (default) or `pause` for a human (`resume`). */
+  on_failure: FailureMode
+  /** Post-deployment verification thresholds and automatic rollback (`reportHealth`). */
+  health: HealthPolicy
+  /** Keep the artifacts of the last N deployments of this environment (`null`: keep all, the default). */
+  artifact_retention: number | null
 }
 
-/** A policy as given: every field left out takes the `development` default. */
-export type PolicyInput = Partial<Policy>
+export type FailureMode = 'revert' | 'pause'
+
+/** Thresholds of post-deployment verification; crossing one rolls back when `auto_rollback`. */
+export interface HealthPolicy {
+  /** More than this many consecutive failed checks trigger (default 3). */
+  max_consecutive_failures: number
+  /** An error rate above this fraction triggers (default 0.05). */
+  max_error_rate: number
+  /** A p95 latency above this multiple of the replaced deployment's baseline triggers (default 1.5). */
+  max_latency_ratio: number
+  /** Roll back automatically when a threshold is crossed (default true). */
+  auto_rollback: boolean
+}
+
+/** A policy as given: every field left out takes the `development` default (in `health` too). */
+export interface PolicyInput extends Partial<Omit<Policy, 'health'>> {
+  health?: Partial<HealthPolicy>
+}
 
 export interface Environment {
   project_id: string
@@ -363,11 +393,15 @@ export interface ApproveOptions {
   comment?: string | null
   /** Default: the first unmet rule the actor is eligible for. */
   rule?: string | null
+  /** Approve although a freeze window is open (needs a freeze override role; audited). */
+  freeze_override_reason?: string | null
 }
 
 export interface ExecuteOptions {
   /** Break-glass: execute without the approvals (needs a break-glass role; audited). */
   break_glass_reason?: string | null
+  /** Execute although a freeze window is open (needs a freeze override role; audited). */
+  freeze_override_reason?: string | null
 }
 
 export interface RollbackOptions {
@@ -451,7 +485,11 @@ export interface Event {
    * `deployment.approval_granted`, `deployment.approved`, `deployment.deploying`,
    * `deployment.deployed`, `deployment.failed`, `deployment.rolled_back`,
    * `deployment.lease_expired`, `deployment.lease_released`, `deployment.approvals_expired`,
-   * `deployment.cancelled`, `version.quarantined`, `version.released`, ...
+   * `deployment.cancelled`, `version.quarantined`, `version.released`, `environment.frozen`,
+   * `environment.unfrozen`, `deployment.freeze_overridden`, `deployment.paused`,
+   * `deployment.resumed`, `deployment.verification_failed`, `environment.health_changed`,
+   * `artifact.attached`, `artifact.pruned`, `deployment_error.recorded`,
+   * `deployment_error.resolved`, ...
    */
   kind: string
   project_id: string | null
@@ -505,4 +543,256 @@ export interface EngineOptions {
   clock?: ManualClock | null
   /** How long the core waits for one executor or validator call before it counts as failed (default 60000). */
   callback_timeout_ms?: number | null
+}
+
+/** A day of the week, in a weekly freeze window's own time zone. */
+export type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'
+
+/** When a freeze window is on: once (`[start, end)`, ISO-8601), or every week in an IANA time zone. */
+export type FreezeSchedule =
+  | { type: 'one_off'; start: string; end: string }
+  | {
+      type: 'weekly'
+      /** Days on which a window starts. */
+      days: Day[]
+      /** Local start time, `HH:MM` (24 h). */
+      start_time: string
+      /** Length in minutes, 1 to one week. */
+      duration_minutes: number
+      /** IANA time zone, e.g. `Europe/Berlin`. */
+      time_zone: string
+    }
+
+export interface FreezeSpec {
+  /** The environment it freezes; left out or `null`: every environment of the project. */
+  environment?: string | null
+  /** Shown in refusals (`end-of-quarter`, `weekend`). */
+  name: string
+  schedule: FreezeSchedule
+}
+
+export interface FreezeWindow {
+  id: string
+  project_id: string
+  environment: string | null
+  name: string
+  schedule: FreezeSchedule
+  created_by: string
+  created_at: string
+}
+
+/** How an out-of-process execution ended (`complete`). */
+export type Completion =
+  | { outcome: 'success' }
+  | {
+      outcome: 'failure'
+      /** What went wrong. */
+      error: string
+      /** Index of the item that failed (default the first): items before it are `reverted`, after it `skipped`. */
+      failed_item?: number | null
+    }
+
+/** One line of a deployment's stage log. */
+export interface LogLine {
+  /** The cursor: pass as `afterSeq` to read on. */
+  seq: number
+  at: string
+  stage: string
+  line: string
+}
+
+export interface LogPage {
+  /** Lines after the cursor, oldest first. */
+  lines: LogLine[]
+  /** Pass as `afterSeq` to read on: the last line's `seq`, or the cursor given. */
+  next_cursor: number
+  /** How many of the deployment's oldest lines were dropped (only the newest 10,000 are kept). */
+  dropped: number
+  /** Whether the deployment is still running (`deploying` or `paused`): more lines may come. */
+  open: boolean
+}
+
+/** A decision on a `paused` deployment: `skip` and `abort` need a reason. */
+export type ResumeDecision = 'retry' | 'skip' | 'abort'
+
+/** One health check of a live deployment, as the host's monitoring measured it. */
+export interface HealthReport {
+  /** Whether the check passed. */
+  ok: boolean
+  /** Fraction of failed requests, 0 to 1. */
+  error_rate?: number | null
+  /** 95th percentile latency in milliseconds. */
+  p95_latency_ms?: number | null
+}
+
+export interface HealthCheck {
+  id: string
+  deployment_id: string
+  environment: string
+  at: string
+  reported_by: string
+  report: HealthReport
+  /** Failed checks in a row, this one included (0 when it passed). */
+  consecutive_failures: number
+  /** p95 latency of the deployment this one replaced, if known. */
+  baseline_p95_ms: number | null
+  /** The thresholds crossed, one sentence each (empty: none). */
+  breaches: string[]
+}
+
+/** What `reportHealth` did. */
+export interface HealthOutcome {
+  check: HealthCheck
+  /** The environment's health after the check. */
+  health: Health
+  /** The automatic rollback, when a threshold was crossed and the policy rolls back. */
+  rollback: Deployment | null
+  /** Why an automatic rollback could not be made. */
+  rollback_error: string | null
+}
+
+/** One variable key compared between two environments; secret values read `***`. */
+export interface VariableDiff {
+  key: string
+  /** `null`: absent on that side. */
+  left: string | null
+  right: string | null
+  /** Secret on either side. */
+  secret: boolean
+  /** On both sides with the same secret flag and value. */
+  equal: boolean
+}
+
+export interface ArtifactSpec {
+  entity_type: string
+  entity_id: string
+  /** Must be in the catalog. */
+  version_tag: string
+  /** Unique per version (`image`, `bundle.tar.gz`). */
+  name: string
+  uri: string
+  digest?: string | null
+  size_bytes?: number | null
+}
+
+export interface Artifact {
+  id: string
+  project_id: string
+  entity_type: string
+  entity_id: string
+  version_tag: string
+  name: string
+  uri: string
+  digest: string | null
+  size_bytes: number | null
+  created_at: string
+  created_by: string
+}
+
+export type ErrorCategory = 'configuration' | 'dependency' | 'resource' | 'network' | 'security' | 'performance'
+export type ErrorSeverity = 'critical' | 'high' | 'medium' | 'low'
+
+export interface ErrorSpec {
+  deployment_id: string
+  category: ErrorCategory
+  severity: ErrorSeverity
+  /** Standardized error code (`DB_CONN_TIMEOUT`). */
+  code: string
+  /** Deployment stage (`build`, `upload`, `deploy`, `verify`). */
+  stage: string
+  message: string
+  user_impact?: string | null
+  business_impact?: string | null
+}
+
+export interface ErrorResolution {
+  resolved_at: string
+  resolved_by: string
+  notes: string
+}
+
+export interface DeploymentErrorRecord {
+  id: string
+  project_id: string
+  deployment_id: string
+  /** The deployment's environment. */
+  environment: string
+  category: ErrorCategory
+  severity: ErrorSeverity
+  code: string
+  stage: string
+  message: string
+  user_impact: string | null
+  business_impact: string | null
+  recorded_at: string
+  recorded_by: string
+  /** Set once resolved. */
+  resolution: ErrorResolution | null
+}
+
+/** Every field narrows the result. */
+export interface ErrorFilter {
+  environment?: string | null
+  severity?: ErrorSeverity | null
+  unresolved_only?: boolean
+}
+
+export interface ReportItem {
+  entity_type: string
+  entity_id: string
+  /** `null`: a rollback removed the entity. */
+  version_tag: string | null
+  previous_version: string | null
+}
+
+/** One deployment in a compliance report. */
+export interface ComplianceEntry {
+  deployment_id: string
+  environment: string
+  name: string
+  kind: DeploymentKind
+  status: DeploymentStatus
+  items: ReportItem[]
+  requested_by: string
+  requested_at: string
+  /** Approvals bound to the content as it stands, in order (automatic ones left out). */
+  approvers: string[]
+  auto_approved: boolean
+  executed_by: string | null
+  finished_at: string | null
+  deployed_at: string | null
+  break_glass: Decision | null
+  rollback_of: string | null
+  rollback_to: string | null
+  rolled_back: Decision | null
+  /** Rejection or cancellation. */
+  refused: Decision | null
+  /** `entity_type/entity_id: message` of the failed items. */
+  failures: string[]
+}
+
+/** Every change to the governed environments in `[from, to)`; `complianceReportCsv` gives the CSV. */
+export interface ComplianceReport {
+  project_id: string
+  environments: string[]
+  from: string
+  to: string
+  generated_at: string
+  /** Oldest request first. */
+  entries: ComplianceEntry[]
+}
+
+/** Delivery figures of one environment over `[from, to)`; rates and means are `null` when there is nothing to divide by. */
+export interface EnvironmentMetrics {
+  environment: string
+  from: string
+  to: string
+  deployments_finished: number
+  succeeded: number
+  failed: number
+  rolled_back: number
+  success_rate: number | null
+  mean_time_to_deploy_seconds: number | null
+  mean_time_to_roll_back_seconds: number | null
+  change_failure_rate: number | null
 }

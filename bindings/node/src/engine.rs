@@ -77,7 +77,7 @@ pub struct Engine {
 }
 
 /// Converts arguments inside one closure so `?` works on each.
-fn args<A>(f: impl FnOnce() -> std::result::Result<A, Failure>) -> std::result::Result<A, Failure> {
+pub(crate) fn args<A>(f: impl FnOnce() -> std::result::Result<A, Failure>) -> std::result::Result<A, Failure> {
     f()
 }
 
@@ -98,7 +98,8 @@ impl Engine {
         task::promise(env, move || Ok(config?.open()?), |e| e)
     }
 
-    fn run<'e, A, T>(
+    /// A promise of `f`'s result on a worker thread, given the converted arguments.
+    pub(crate) fn run<'e, A, T>(
         &self,
         env: &'e Env,
         args: std::result::Result<A, Failure>,
@@ -112,7 +113,8 @@ impl Engine {
         task::json(env, args, move |a| f(&engine, a))
     }
 
-    fn executor(&self, v: Option<Unknown<'_>>) -> std::result::Result<Option<JsExecutor>, Failure> {
+    /// An optional JavaScript executor argument.
+    pub(crate) fn executor(&self, v: Option<Unknown<'_>>) -> std::result::Result<Option<JsExecutor>, Failure> {
         let Some(f) = opt_function(v, "executor")? else { return Ok(None) };
         let cb =
             JsCallback::new(&f, self.timeout, "executor").map_err(|e| Failure::Type(format!("cannot use `executor`: {}", e.reason)))?;
@@ -309,7 +311,8 @@ impl Engine {
 
     /// Executes an approved deployment, calling `executor` for each item (none: only the active
     /// state moves). Resolves with the deployment `deployed`, or `failed` with per-item statuses
-    /// after a thrown error or rejected promise.
+    /// after a thrown error or rejected promise (`paused` instead under a `pause` policy; see
+    /// `resume`).
     #[napi(
         catch_unwind,
         ts_args_type = "project: string, deploymentId: string, actor: Actor, options?: ExecuteOptions | null, executor?: Executor | null",
@@ -789,7 +792,7 @@ fn active_args(p: Unknown<'_>, environment: Unknown<'_>, et: Unknown<'_>, eid: U
     Ok((string(p, "project")?, string(environment, "environment")?, string(et, "entityType")?, string(eid, "entityId")?))
 }
 
-fn at_args(
+pub(crate) fn at_args(
     p: Unknown<'_>,
     environment: Unknown<'_>,
     at: Unknown<'_>,

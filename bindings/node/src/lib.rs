@@ -4,7 +4,10 @@
 //! function and maps the error; there is no domain logic here. Structured values cross as the
 //! core's serde JSON shapes (plain objects, snake_case fields, ISO-8601 timestamps).
 //!
-//! - [`engine`]: the `Engine` class, one method per public core operation.
+//! - [`engine`]: the `Engine` class, one method per public core operation; its methods around
+//!   execution (freeze windows, two-phase execution, resume, health checks) are in
+//!   [`execution`], those of the governed records (variables, artifacts, deployment errors,
+//!   reports) in [`records`].
 //! - [`clock`]: `ManualClock`, for tests and scenario runs.
 //! - [`callback`]: JavaScript executors, validators and subscribers, called from the core's worker
 //!   thread.
@@ -16,4 +19,6 @@ pub mod clock;
 pub mod convert;
 pub mod engine;
 pub mod error;
+pub mod execution;
+pub mod records;
 pub mod task;

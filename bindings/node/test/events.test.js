@@ -55,8 +55,10 @@ async function until(cond, what, ms = 10_000) {
 // bytes at every depth. Strings print the same in JSON.stringify and serde_json, and so do
 // integers that crossed into the core as integers (napi-rs turns a JavaScript number into a
 // serde integer only within i32/u32 range; any other number is an f64, which serde_json prints
-// as `4294967296.0` or `1e21` where JSON.stringify prints `4294967296` and `1e+21`). So the
-// payloads here hold only such integers, and the check below insists on it.
+// as `4294967296.0` or `1e21` where JSON.stringify prints `4294967296` and `1e+21`). Numbers
+// that are not integers (the policy's health thresholds, `0.05`, `1.5`) print the same shortest
+// round-trip digits in both when they are plain decimals, between 1e-5 and 1e15. So the payloads
+// here hold only such numbers, and the check below insists on it.
 const EVENT_MEMBERS = ['seq', 'id', 'at', 'kind', 'project_id', 'object_type', 'object_id', 'actor_id', 'payload', 'signature']
 const byUtf8 = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))
 function sortedJson(v) {
@@ -64,7 +66,11 @@ function sortedJson(v) {
   if (v !== null && typeof v === 'object') {
     return `{${Object.keys(v).sort(byUtf8).map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`
   }
-  if (typeof v === 'number') assert.ok(Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32, `an i32/u32 integer in the payload, got ${v}`)
+  if (typeof v === 'number') {
+    const integer = Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32
+    const decimal = !Number.isInteger(v) && Math.abs(v) >= 1e-5 && Math.abs(v) < 1e15
+    assert.ok(integer || decimal, `an i32/u32 integer or a plain decimal in the payload, got ${v}`)
+  }
   return JSON.stringify(v)
 }
 function canonical(event) {

@@ -32,6 +32,17 @@ const NO_ACTOR = [
   'due',
   'active_state_at',
   'deployments_live_at',
+  'compare_variables',
+  'list_artifacts',
+  'prunable_artifacts',
+  'list_deployment_errors',
+  'compliance_report',
+  'environment_metrics',
+  'list_freezes',
+  'active_freezes',
+  'log',
+  'deployment_logs',
+  'health_checks',
   'advance_clock',
 ]
 const DEP = ['project', 'deployment_id']
@@ -124,6 +135,21 @@ class Args {
   }
   optTyped(key, type) {
     return this.has(key) ? this.typed(key, type) : null
+  }
+  strings(key) {
+    const v = this.get(key)
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(`\`${key}\` must be an array of strings`)
+    return v
+  }
+  time(key) {
+    return rfc3339(this.get(key), key)
+  }
+  /** An optional cursor (default 0) and page size, as `audit_log` and `events_after` read them. */
+  afterSeq() {
+    return this.has('after_seq') ? integer(this.get('after_seq'), 'after_seq', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) : 0
+  }
+  limit() {
+    return this.has('limit') ? integer(this.get('limit'), 'limit', 0, 2 ** 32 - 1) : null
   }
   failOn() {
     if (!this.has('fail_on')) return []
@@ -407,6 +433,75 @@ class Run {
       case 'verify_audit':
         a.allow([])
         return e.verifyAudit()
+      case 'unset_variables':
+        a.allow(['project', 'environment', 'keys'])
+        return e.unsetVariables(a.project(), a.str('environment'), a.strings('keys'), who())
+      case 'compare_variables':
+        a.allow(['project', 'left', 'right'])
+        return e.compareVariables(a.project(), a.str('left'), a.str('right'))
+      case 'attach_artifact':
+        a.allow(['project', 'spec'])
+        return e.attachArtifact(a.project(), a.typed('spec', 'ArtifactSpec'), who())
+      case 'list_artifacts':
+        a.allow(['project', 'entity_type', 'entity_id', 'version_tag'])
+        return e.listArtifacts(a.project(), a.str('entity_type'), a.str('entity_id'), a.optStr('version_tag'))
+      case 'prunable_artifacts':
+        a.allow(['project'])
+        return e.prunableArtifacts(a.project())
+      case 'prune_artifacts':
+        a.allow(['project', 'ids', 'reason'])
+        return e.pruneArtifacts(a.project(), a.strings('ids'), who(), a.str('reason'))
+      case 'record_deployment_error':
+        a.allow(['project', 'spec'])
+        return e.recordDeploymentError(a.project(), a.typed('spec', 'ErrorSpec'), who())
+      case 'resolve_deployment_error':
+        a.allow(['project', 'error_id', 'notes'])
+        return e.resolveDeploymentError(a.project(), a.str('error_id'), who(), a.str('notes'))
+      case 'list_deployment_errors':
+        a.allow(['project', 'filter'])
+        return e.listDeploymentErrors(a.project(), a.optTyped('filter', 'ErrorFilter'))
+      case 'compliance_report':
+        a.allow(['project', 'from', 'to', 'environment'])
+        return e.complianceReport(a.project(), a.time('from'), a.time('to'), a.optStr('environment'))
+      case 'environment_metrics':
+        a.allow(['project', 'environment', 'from', 'to'])
+        return e.environmentMetrics(a.project(), a.str('environment'), a.time('from'), a.time('to'))
+      case 'add_freeze':
+        a.allow(['project', 'spec'])
+        return e.addFreeze(a.project(), a.typed('spec', 'FreezeSpec'), who())
+      case 'remove_freeze':
+        a.allow(['project', 'freeze_id', 'reason'])
+        return e.removeFreeze(a.project(), a.str('freeze_id'), who(), a.str('reason'))
+      case 'list_freezes':
+        a.allow(['project', 'environment'])
+        return e.listFreezes(a.project(), a.optStr('environment'))
+      case 'active_freezes':
+        a.allow(['project', 'environment', 'at'])
+        return e.activeFreezes(a.project(), a.str('environment'), a.time('at'))
+      case 'begin':
+        dep('options')
+        return e.begin(a.project(), a.str('deployment_id'), who(), a.optTyped('options', 'ExecuteOptions'))
+      case 'log':
+        dep('stage', 'line')
+        return e.log(a.project(), a.str('deployment_id'), a.str('stage'), a.str('line'))
+      case 'deployment_logs':
+        dep('after_seq', 'limit')
+        return e.deploymentLogs(a.project(), a.str('deployment_id'), a.afterSeq(), a.limit())
+      case 'heartbeat':
+        a.allow(DEP)
+        return e.heartbeat(a.project(), a.str('deployment_id'), who())
+      case 'complete':
+        dep('completion')
+        return e.complete(a.project(), a.str('deployment_id'), who(), a.typed('completion', 'Completion'))
+      case 'resume':
+        dep('decision', 'reason', 'fail_on')
+        return e.resume(a.project(), a.str('deployment_id'), who(), a.str('decision'), a.optStr('reason'), scenarioExecutor(a.failOn()))
+      case 'report_health':
+        dep('report', 'fail_on')
+        return e.reportHealth(a.project(), a.str('deployment_id'), a.typed('report', 'HealthReport'), who(), scenarioExecutor(a.failOn()))
+      case 'health_checks':
+        a.allow(DEP)
+        return e.healthChecks(a.project(), a.str('deployment_id'))
       case 'advance_clock':
         a.allow(['seconds'])
         this.clock.advance(integer(a.get('seconds'), 'seconds', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))

@@ -6,22 +6,35 @@ import {
   type Activation,
   type ActiveEntry,
   type Actor,
+  type Artifact,
   type AuditEntry,
+  type Completion,
+  type ComplianceReport,
   type DeploygovError,
   type Deployment,
+  type DeploymentErrorRecord,
   type DeploymentRequest,
   type DryRun,
   type Environment,
+  type EnvironmentMetrics,
   type Event,
   type Executor,
   type Finding,
+  type FreezeSpec,
+  type FreezeWindow,
+  type HealthCheck,
+  type HealthOutcome,
   type LiveEntry,
+  type LogPage,
   type Page,
   type Policy,
+  type PolicyInput,
+  type ResumeDecision,
   type Subscriber,
   type SweepReport,
   type ValidationContext,
   type Validator,
+  type VariableDiff,
   type Version,
 } from 'deploygov'
 
@@ -149,6 +162,8 @@ export async function usage(): Promise<void> {
   // @ts-expect-error `undefined` does not clear the key; `null` does
   engine.setEventSigningKey(undefined)
 
+  await usageOfTheNewOperations(engine, d, alice, executor)
+
   try {
     await engine.approve('shop', d.id, alice)
   } catch (e) {
@@ -161,4 +176,100 @@ export async function usage(): Promise<void> {
   void [from, lease, released, expired, ttl, who, liveThen]
   void [why, isFree, onRollback, window, dueNow, cancelled]
   void [now, opened, created, status, allowed, next, live, one, hot, audit, verified, existed, subscribed]
+}
+
+/** Freeze windows, two-phase execution, guided failure, health checks and the governed records. */
+async function usageOfTheNewOperations(engine: Engine, d: Deployment, alice: Actor, executor: Executor): Promise<void> {
+  const spec: FreezeSpec = {
+    environment: 'production',
+    name: 'weekend',
+    schedule: { type: 'weekly', days: ['sat', 'sun'], start_time: '00:00', duration_minutes: 2880, time_zone: 'Europe/Berlin' },
+  }
+  const w: FreezeWindow = await engine.addFreeze('shop', spec, alice)
+  await engine.addFreeze('shop', { name: 'q4', schedule: { type: 'one_off', start: '2026-12-20T00:00:00Z', end: '2027-01-04T00:00:00Z' } }, alice)
+  const windows: FreezeWindow[] = [...(await engine.listFreezes('shop')), ...(await engine.listFreezes('shop', 'production'))]
+  const frozen: boolean = (await engine.activeFreezes('shop', 'production', new Date().toISOString())).length > 0
+  await engine.removeFreeze('shop', w.id, alice, 'not needed')
+  await engine.approve('shop', d.id, alice, { freeze_override_reason: 'hotfix' })
+  await engine.execute('shop', d.id, alice, { freeze_override_reason: 'hotfix' })
+  // @ts-expect-error a weekly window needs its days, start time, duration and zone
+  await engine.addFreeze('shop', { name: 'x', schedule: { type: 'weekly' } }, alice)
+  // @ts-expect-error days are three-letter names
+  await engine.addFreeze('shop', { name: 'x', schedule: { type: 'weekly', days: ['monday'], start_time: '1', duration_minutes: 1, time_zone: 'UTC' } }, alice)
+  // @ts-expect-error removing a window needs a reason
+  await engine.removeFreeze('shop', w.id, alice)
+
+  const started: Deployment = await engine.begin('shop', d.id, alice, { break_glass_reason: null })
+  await engine.begin('shop', d.id, alice)
+  const seq: number = await engine.log('shop', started.id, 'build', 'compiling')
+  const page: LogPage = await engine.deploymentLogs('shop', d.id, seq, 100)
+  const lines: [number, string, string][] = page.lines.map((l) => [l.seq, l.stage, l.line])
+  const more: boolean = page.open && page.next_cursor >= 0 && page.dropped >= 0
+  await engine.deploymentLogs('shop', d.id)
+  await engine.heartbeat('shop', d.id, alice)
+  const ok: Completion = { outcome: 'success' }
+  await engine.complete('shop', d.id, alice, ok)
+  await engine.complete('shop', d.id, alice, { outcome: 'failure', error: 'upload failed', failed_item: 1 })
+  // @ts-expect-error a failure needs its error
+  await engine.complete('shop', d.id, alice, { outcome: 'failure' })
+  // @ts-expect-error log lines are strings
+  await engine.log('shop', d.id, 'build', 42)
+
+  const decision: ResumeDecision = 'retry'
+  const resumed: Deployment = await engine.resume('shop', d.id, alice, decision, null, executor)
+  await engine.resume('shop', d.id, alice, 'skip', 'optional item')
+  await engine.resume('shop', d.id, alice, 'abort', 'giving up', async () => undefined)
+  const paused: boolean = resumed.status === 'paused'
+  // @ts-expect-error the decision is retry, skip or abort
+  await engine.resume('shop', d.id, alice, 'later')
+
+  const outcome: HealthOutcome = await engine.reportHealth('shop', d.id, { ok: false, error_rate: 0.2, p95_latency_ms: 900 }, alice, executor)
+  await engine.reportHealth('shop', d.id, { ok: true }, { id: 'monitor' })
+  const rolledBack: Deployment | null = outcome.rollback
+  const breaches: string[] = outcome.check.breaches
+  const checks: HealthCheck[] = await engine.healthChecks('shop', d.id)
+  const policy: PolicyInput = { on_failure: 'pause', health: { max_error_rate: 0.1 }, freeze_override_roles: ['sre'], artifact_retention: 5 }
+  await engine.setPolicy('shop', 'production', policy, alice)
+  const read: Policy = (await engine.getEnvironment('shop', 'production')).policy
+  const thresholds: [number, number, number, boolean] = [
+    read.health.max_consecutive_failures,
+    read.health.max_error_rate,
+    read.health.max_latency_ratio,
+    read.health.auto_rollback,
+  ]
+  // @ts-expect-error the report says whether the check passed
+  await engine.reportHealth('shop', d.id, { error_rate: 0.1 }, alice)
+  // @ts-expect-error on_failure is revert or pause
+  await engine.setPolicy('shop', 'production', { on_failure: 'ignore' }, alice)
+
+  const env: Environment = await engine.unsetVariables('shop', 'production', ['DEBUG'], alice)
+  const diff: VariableDiff[] = await engine.compareVariables('shop', 'staging', 'production')
+  const artifact: Artifact = await engine.attachArtifact(
+    'shop',
+    { entity_type: 'app_build', entity_id: 'web', version_tag: '1.0.0', name: 'image', uri: 'oci://web:1.0.0', size_bytes: 10 },
+    alice,
+  )
+  const artifacts: Artifact[] = [
+    ...(await engine.listArtifacts('shop', 'app_build', 'web')),
+    ...(await engine.listArtifacts('shop', 'app_build', 'web', '1.0.0')),
+    ...(await engine.prunableArtifacts('shop')),
+  ]
+  await engine.pruneArtifacts('shop', [artifact.id], alice, 'retention')
+  const recorded: DeploymentErrorRecord = await engine.recordDeploymentError(
+    'shop',
+    { deployment_id: d.id, category: 'network', severity: 'high', code: 'DNS', stage: 'deploy', message: 'timeout' },
+    alice,
+  )
+  await engine.resolveDeploymentError('shop', recorded.id, alice, 'fixed')
+  const open: DeploymentErrorRecord[] = await engine.listDeploymentErrors('shop', { severity: 'critical', unresolved_only: true })
+  await engine.listDeploymentErrors('shop')
+  const report: ComplianceReport = await engine.complianceReport('shop', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')
+  const csv: string = await engine.complianceReportCsv('shop', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', 'production')
+  const metrics: EnvironmentMetrics = await engine.environmentMetrics('shop', 'production', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')
+  const rate: number | null = metrics.change_failure_rate
+  // @ts-expect-error an unknown error category
+  await engine.recordDeploymentError('shop', { deployment_id: d.id, category: 'cosmic', severity: 'high', code: 'X', stage: 's', message: 'm' }, alice)
+  // @ts-expect-error report ranges are ISO-8601 strings
+  await engine.complianceReport('shop', new Date(), new Date())
+  void [windows, frozen, lines, more, paused, rolledBack, breaches, checks, thresholds, env, diff, artifacts, open, report, csv, rate]
 }

@@ -2,10 +2,22 @@
 // Responses are deploygov's JSON (snake_case members, ISO-8601 timestamps).
 
 import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Put, Query } from '@nestjs/common'
-import type { ActiveEntry, Actor, Deployment, Engine, Page } from 'deploygov'
+import type { ActiveEntry, Actor, Deployment, Engine, FreezeWindow, Page } from 'deploygov'
 import { CurrentActor } from './actor.decorator'
 import { type DeploygovModuleOptions, InjectDeploygovOptions, InjectEngine } from './deploygov.module'
-import { type ApproveBody, type CreateDeploymentBody, type DeployBody, type PromoteBody, type RollbackBody, toFilter, toRequest } from './japm'
+import {
+  type ApproveBody,
+  type CreateDeploymentBody,
+  type DeployBody,
+  type FreezeBody,
+  type PromoteBody,
+  type ResumeBody,
+  type RollbackBody,
+  toDecision,
+  toFilter,
+  toFreeze,
+  toRequest,
+} from './japm'
 
 @Controller('api/projects/:projectId')
 export class DeploymentsController {
@@ -45,10 +57,15 @@ export class DeploymentsController {
     @CurrentActor() actor: Actor,
     @Body() body?: ApproveBody,
   ): Promise<Deployment> {
-    return this.engine.approve(projectId, deploymentId, actor, { comment: body?.comment ?? null, rule: body?.rule ?? null })
+    const options = { comment: body?.comment ?? null, rule: body?.rule ?? null, freeze_override_reason: body?.freezeOverrideReason ?? null }
+    return this.engine.approve(projectId, deploymentId, actor, options)
   }
 
-  /** Executes an approved deployment: 200 with `deployed`, or `failed` with per-item errors. */
+  /**
+   * Executes an approved deployment: 200 with `deployed`, or `failed` with per-item errors
+   * (`paused` where the policy says `on_failure: pause`; see resume). In a freeze window: 422
+   * `environment_frozen` unless a freeze override role gives `freezeOverrideReason`.
+   */
   @Post('deployments/:deploymentId/deploy')
   @HttpCode(200)
   deploy(
@@ -57,8 +74,20 @@ export class DeploymentsController {
     @CurrentActor() actor: Actor,
     @Body() body?: DeployBody,
   ): Promise<Deployment> {
-    const options = { break_glass_reason: body?.breakGlassReason ?? null }
+    const options = { break_glass_reason: body?.breakGlassReason ?? null, freeze_override_reason: body?.freezeOverrideReason ?? null }
     return this.engine.execute(projectId, deploymentId, actor, options, this.options.executor ?? null)
+  }
+
+  /** Decides on a `paused` deployment: `RETRY` the failed item, `SKIP` it or `ABORT`; 200 with the deployment. */
+  @Post('deployments/:deploymentId/resume')
+  @HttpCode(200)
+  resume(
+    @Param('projectId') projectId: string,
+    @Param('deploymentId') deploymentId: string,
+    @CurrentActor() actor: Actor,
+    @Body() body?: ResumeBody,
+  ): Promise<Deployment> {
+    return this.engine.resume(projectId, deploymentId, actor, toDecision(body?.decision), body?.reason ?? null, this.options.executor ?? null)
   }
 
   /** Rolls a live deployment back: 201 with the new rollback deployment. */
@@ -85,6 +114,12 @@ export class DeploymentsController {
     @Body() body?: PromoteBody,
   ): Promise<Deployment> {
     return this.engine.promote(projectId, deploymentId, body?.targetEnvironmentId as string, actor)
+  }
+
+  /** Creates a one-off freeze window (admins): 201 with the window. */
+  @Post('freezes')
+  freeze(@Param('projectId') projectId: string, @Body() body: FreezeBody, @CurrentActor() actor: Actor): Promise<FreezeWindow> {
+    return this.engine.addFreeze(projectId, toFreeze(body), actor)
   }
 
   /** Everything live in an environment. */

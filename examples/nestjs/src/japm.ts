@@ -2,7 +2,7 @@
 // core's JSON (snake_case members and values). Only renaming happens here: the engine checks
 // every value, so a missing or unknown one comes back as a 400 with code INVALID_INPUT.
 
-import type { DeploymentFilter, DeploymentRequest, DeploymentStatus, ItemSpec, RiskLevel } from 'deploygov'
+import type { DeploymentFilter, DeploymentRequest, DeploymentStatus, FreezeSpec, ItemSpec, ResumeDecision, RiskLevel } from 'deploygov'
 
 export interface JapmItem {
   entityType: string
@@ -28,11 +28,31 @@ export interface CreateDeploymentBody {
 export interface ApproveBody {
   comment?: string
   rule?: string
+  /** Approve although a freeze window is open (needs a freeze override role; audited). */
+  freezeOverrideReason?: string
 }
 
 export interface DeployBody {
   /** Break-glass: deploy without the approvals (needs a break-glass role; audited). */
   breakGlassReason?: string
+  /** Deploy although a freeze window is open (needs a freeze override role; audited). */
+  freezeOverrideReason?: string
+}
+
+export interface FreezeBody {
+  /** The environment to freeze; left out: every environment of the project. */
+  environmentId?: string
+  name: string
+  /** ISO-8601 start (inclusive) and end (exclusive) of a one-off window. */
+  startsAt: string
+  endsAt: string
+}
+
+export interface ResumeBody {
+  /** `RETRY` the failed item, `SKIP` it, or `ABORT` (revert and fail). */
+  decision: string
+  /** Required to skip or abort. */
+  reason?: string
 }
 
 export interface PromoteBody {
@@ -82,4 +102,16 @@ export function toFilter(environmentId?: string, status?: string, cursor?: strin
     cursor: cursor ?? null,
     limit: limit === undefined ? null : Number(limit),
   }
+}
+
+export function toFreeze(body: FreezeBody | undefined): FreezeSpec {
+  return {
+    environment: body?.environmentId ?? null,
+    name: body?.name as string,
+    schedule: { type: 'one_off', start: body?.startsAt as string, end: body?.endsAt as string },
+  }
+}
+
+export function toDecision(decision: unknown): ResumeDecision {
+  return lower<ResumeDecision>(decision)
 }

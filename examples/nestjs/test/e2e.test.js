@@ -1,8 +1,8 @@
 'use strict'
 // The real Nest application over a real SQLite file, called over HTTP with fetch: the whole JAPM
 // flow (request, a refused self-approval, two approvals, deploy, list with filters, the active
-// state, a second release, a rollback to the first), the error mapping, and a staging deployment
-// promoted to production.
+// state, a second release, a rollback to the first), the error mapping, a staging deployment
+// promoted to production, a schedule, a freeze window with its override, and guided failure.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -195,4 +195,32 @@ test('a deployment scheduled for later is refused until then; a schedule out of 
   assert.deepEqual([nightly.body.status, nightly.body.scheduled_for, nightly.body.expires_at], ['approved', later.replace('.000Z', 'Z'), null])
   const early = await call('POST', `/deployments/${nightly.body.id}/deploy`, dave)
   assert.deepEqual([early.status, early.body.code, early.body.findings.errors.map((f) => f.code)], [422, 'VALIDATION_FAILED', ['not_yet_due']])
+})
+
+test('a freeze window refuses approve and deploy until an admin overrides it with a reason', async () => {
+  const now = Date.now()
+  const window = { environmentId: 'staging', name: 'release-week', startsAt: new Date(now - 60_000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString() }
+  assert.deepEqual((await call('POST', '/freezes', dave, window)).status, 403)
+  const bad = await call('POST', '/freezes', alice, { ...window, endsAt: window.startsAt })
+  assert.deepEqual([bad.status, bad.body.code], [400, 'INVALID_INPUT'])
+  const created = await call('POST', '/freezes', alice, window)
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  assert.equal(created.body.environment, 'staging')
+
+  const d = (await call('POST', '/deployments', dave, { name: 'frozen', environmentId: 'staging', items: [item('chatbot-main', '1.1.0')] })).body
+  const refused = await call('PUT', `/deployments/${d.id}/approve`, bob)
+  assert.deepEqual([refused.status, refused.body.findings.errors.map((f) => f.code)], [422, ['environment_frozen']])
+  assert.equal((await call('PUT', `/deployments/${d.id}/approve`, bob, { freezeOverrideReason: 'hotfix' })).body.status, 'approved')
+  const frozen = await call('POST', `/deployments/${d.id}/deploy`, dave)
+  assert.deepEqual([frozen.status, frozen.body.code], [422, 'VALIDATION_FAILED'])
+  const done = await call('POST', `/deployments/${d.id}/deploy`, carol, { freezeOverrideReason: 'hotfix for sev1' })
+  assert.equal(done.body.status, 'deployed', JSON.stringify(done.body))
+})
+
+test('resume answers 409 for a deployment that is not paused and 400 for an unknown decision', async () => {
+  const d = (await call('POST', '/deployments', dave, { name: 'not-paused', environmentId: 'development', items: [item('chatbot-main', '2.0.0')] })).body
+  const notPaused = await call('POST', `/deployments/${d.id}/resume`, dave, { decision: 'RETRY' })
+  assert.deepEqual([notPaused.status, notPaused.body.code], [409, 'INVALID_TRANSITION'])
+  const later = await call('POST', `/deployments/${d.id}/resume`, dave, { decision: 'LATER' })
+  assert.deepEqual([later.status, later.body.code], [400, 'INVALID_INPUT'])
 })

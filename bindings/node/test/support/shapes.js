@@ -52,6 +52,24 @@ function arrayElement(type) {
   return null
 }
 
+/**
+ * The member of a union of object types that `value` is (a tagged union such as `FreezeSchedule`
+ * or `Completion`): those whose string-literal members (the tag) agree with `value`, then the one
+ * declaring most of `value`'s keys; the first on a tie.
+ */
+function pick(objects, value) {
+  const { checker } = load()
+  const agrees = (t) =>
+    checker.getPropertiesOfType(t).every((prop) => {
+      const pt = checker.getTypeOfSymbol(prop)
+      return !pt.isStringLiteral() || !(prop.name in value) || value[prop.name] === pt.value
+    })
+  const tagged = objects.filter(agrees)
+  const pool = tagged.length ? tagged : objects
+  const unknown = (t) => Object.keys(value).filter((k) => !checker.getPropertyOfType(t, k)).length
+  return pool.reduce((best, t) => (best === undefined || unknown(t) < unknown(best) ? t : best), undefined)
+}
+
 function walk(type, value, at, out, exact) {
   const { checker } = load()
   if (value === null || typeof value !== 'object' || isFree(type)) return
@@ -60,7 +78,7 @@ function walk(type, value, at, out, exact) {
     if (element) value.forEach((v, i) => walk(element, v, `${at}.${i}`, out, exact))
     return
   }
-  const objectType = candidates(type).find((t) => t.flags & ts.TypeFlags.Object && !arrayElement(t))
+  const objectType = pick(candidates(type).filter((t) => t.flags & ts.TypeFlags.Object && !arrayElement(t)), value)
   if (!objectType) return
   for (const [key, v] of Object.entries(value)) {
     const prop = checker.getPropertyOfType(objectType, key)
