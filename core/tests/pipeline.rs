@@ -85,6 +85,16 @@ fn a_failed_completion_leaves_the_active_state_alone() {
     let parsed: Completion = serde_json::from_str(r#"{"outcome":"failure","error":"boom"}"#).unwrap();
     assert_eq!(parsed, Completion::Failure { error: "boom".into(), failed_item: None });
     assert!(serde_json::from_str::<Completion>(r#"{"outcome":"maybe"}"#).is_err());
+    for bad in [
+        r#"{"outcome":"success","error":"x"}"#,
+        r#"{"outcome":"success","failed_item":0}"#,
+        r#"{"outcome":"failure"}"#,
+        r#"{"outcome":"failure","error":"x","extra":1}"#,
+    ] {
+        assert!(serde_json::from_str::<Completion>(bad).is_err(), "{bad}");
+    }
+    assert_eq!(serde_json::from_str::<Completion>(r#"{"outcome":"success"}"#).unwrap(), Completion::Success);
+    assert_eq!(serde_json::to_string(&Completion::Success).unwrap(), r#"{"outcome":"success"}"#);
 }
 
 #[test]

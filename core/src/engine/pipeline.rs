@@ -22,9 +22,10 @@ pub const MAX_LOG_LINE_BYTES: usize = 64 * 1024;
 /// Longest stage name, in bytes.
 pub const MAX_STAGE_BYTES: usize = 64;
 
-/// How an out-of-process execution ended.
+/// How an out-of-process execution ended. JSON: `{"outcome": "success"}` or `{"outcome":
+/// "failure", "error": "...", "failed_item": 1}`; any other member is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "CompletionDoc")]
 pub enum Completion {
     /// Every item went live.
     Success,
@@ -37,6 +38,31 @@ pub enum Completion {
         #[serde(default)]
         failed_item: Option<usize>,
     },
+}
+
+/// The JSON form of [`Completion`], checked strictly (serde's internally tagged unit variants
+/// would accept stray members such as an `error` on a success).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompletionDoc {
+    outcome: String,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    failed_item: Option<usize>,
+}
+
+impl TryFrom<CompletionDoc> for Completion {
+    type Error = String;
+    fn try_from(doc: CompletionDoc) -> std::result::Result<Self, String> {
+        match (doc.outcome.as_str(), doc.error) {
+            ("success", None) if doc.failed_item.is_none() => Ok(Self::Success),
+            ("success", _) => Err("a `success` completion carries no `error` or `failed_item`".to_owned()),
+            ("failure", Some(error)) => Ok(Self::Failure { error, failed_item: doc.failed_item }),
+            ("failure", None) => Err("a `failure` completion needs an `error`".to_owned()),
+            (other, _) => Err(format!("unknown outcome `{other}`, expected `success` or `failure`")),
+        }
+    }
 }
 
 /// A page of a deployment's stage log.
