@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of the C ABI (ffi/), run by scripts/test.sh: the release build, the header drift gate, the
-# C suites (every function, bad input, callbacks, threads), the shared scenario corpus through the
+# C suites (every function, bad input, callbacks, operations, records, threads), the shared scenario corpus through the
 # C ABI, the C++17 wrapper, examples/quickstart.c, and both ways of consuming an installed library
 # (pkg-config and CMake), every program under valgrind (zero errors, zero leaks).
 #
@@ -75,15 +75,20 @@ step "compiling the C tests (C11), the C++ test (C++17) and the quickstart"
 gcc "${cflags[@]}" ffi/tests/c/test_api.c -o "$build/test_api" "${shared[@]}" -ljansson
 gcc "${cflags[@]}" ffi/tests/c/test_callbacks.c -o "$build/test_callbacks" "${shared[@]}" -ljansson
 gcc "${cflags[@]}" ffi/tests/c/test_bad_input.c -o "$build/test_bad_input" "${static[@]}" -ljansson
+gcc "${cflags[@]}" ffi/tests/c/test_operations.c -o "$build/test_operations" "${shared[@]}" -ljansson
+gcc "${cflags[@]}" ffi/tests/c/test_records.c -o "$build/test_records" "${static[@]}" -ljansson
 gcc "${cflags[@]}" -pthread ffi/tests/c/test_threads.c -o "$build/test_threads" "${shared[@]}" -ljansson
-gcc "${cflags[@]}" ffi/tests/c/scenarios.c ffi/tests/c/scenario_expect.c -o "$build/scenarios" "${static[@]}" -ljansson
+gcc "${cflags[@]}" ffi/tests/c/scenarios.c ffi/tests/c/scenario_args.c ffi/tests/c/scenario_ops.c ffi/tests/c/scenario_expect.c \
+  -o "$build/scenarios" "${static[@]}" -ljansson
 g++ "${cxxflags[@]}" ffi/tests/cpp/test_wrapper.cpp -o "$build/test_wrapper" "${static[@]}"
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude examples/quickstart.c -o "$build/quickstart" "${static[@]}"
 
-step "C tests: every function, callbacks, bad input, threads"
+step "C tests: every function, callbacks, bad input, operations, records, threads"
 "${vg[@]}" "$build/test_api" "$build"
 "${vg[@]}" "$build/test_callbacks"
 "${vg[@]}" "$build/test_bad_input"
+"${vg[@]}" "$build/test_operations"
+"${vg[@]}" "$build/test_records"
 "${vg[@]}" "$build/test_threads" "$build"
 
 step "scenario corpus through the C ABI (tests/scenarios)"

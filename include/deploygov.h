@@ -180,8 +180,9 @@ typedef struct DgActivation {
  * write a NUL-terminated message into `message` (the library's buffer of `message_capacity`
  * bytes, zeroed before the call, valid only during it; longer text is cut).
  *
- * Called synchronously on the thread that called `dg_deployment_execute()` or
- * `dg_deployment_rollback()`; it may call back into the engine (e.g. to read the active state).
+ * Called synchronously on the thread that called `dg_deployment_execute()`,
+ * `dg_deployment_rollback()`, `dg_deployment_resume()` or `dg_deployment_health_report()` (its
+ * automatic rollback); it may call back into the engine (e.g. to read the active state).
  */
 typedef int32_t (*DgExecutorFn)(void *user_data,
                                 const struct DgActivation *activation,
@@ -429,8 +430,11 @@ int32_t dg_deployment_request(const struct DgEngine *engine,
                               char **out);
 
 /**
- * Approves a deployment. `options_json` may be NULL, or `{"comment"?:string,"rule"?:string}`.
- * 4-eyes refuses the requester (`DG_ERROR_SELF_APPROVAL`). `*out` receives the `Deployment`
+ * Approves a deployment. `options_json` may be NULL, or `{"comment"?:string,"rule"?:string,
+ * "freeze_override_reason"?:string}` (approve into a frozen environment: needs one of the
+ * policy's `freeze_override_roles`, else `DG_ERROR_FORBIDDEN`; audited; without it a freeze
+ * refuses with the `environment_frozen` finding). 4-eyes refuses the requester
+ * (`DG_ERROR_SELF_APPROVAL`). `*out` receives the `Deployment`
  * as JSON (`approved` once every rule is met).
  *
  * # Safety
@@ -475,13 +479,16 @@ int32_t dg_deployment_cancel(const struct DgEngine *engine,
 
 /**
  * Executes an approved deployment. `options_json` may be NULL, or
- * `{"break_glass_reason"?:string}` (execute without approvals; needs a break-glass role;
- * audited). `executor` may be NULL (only the active state moves); otherwise it is called once
+ * `{"break_glass_reason"?:string,"freeze_override_reason"?:string}` (`break_glass_reason`:
+ * execute without approvals; needs a break-glass role; `freeze_override_reason`: execute into a
+ * frozen environment; needs a freeze override role; both audited). `executor` may be NULL (only the active state moves); otherwise it is called once
  * per item, with `executor_data`, on this thread, before this function returns.
  *
  * Returns `DG_OK` when execution ran, whatever its outcome: `*out` receives the `Deployment`
  * in its final status, `deployed`, or `failed` with per-item statuses and messages (the items
- * already activated were reverted and the active state is unchanged).
+ * already activated were reverted and the active state is unchanged), or, under a policy with
+ * `on_failure` `pause`, `paused` at the failed item (nothing reverted, the environment held)
+ * until `dg_deployment_resume()` decides.
  *
  * # Safety
  * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
@@ -760,6 +767,254 @@ void dg_string_free(char *s);
 const char *dg_library_version(void);
 
 /**
+ * Creates a freeze window from a `FreezeSpec` JSON `{"environment"?:string (absent or null:
+ * every environment of the project),"name":string,"schedule":{"type":"one_off","start":RFC 3339,
+ * "end":RFC 3339} | {"type":"weekly","days":["mon",...,"sun"],"start_time":"HH:MM",
+ * "duration_minutes":1..10080,"time_zone":IANA name}}`. While a window covers an environment,
+ * approving and executing into it are refused with the `environment_frozen` error finding
+ * (`DG_ERROR_VALIDATION_FAILED`), unless an actor with one of the policy's
+ * `freeze_override_roles` passes `freeze_override_reason` (audited). Rollbacks are exempt.
+ *
+ * Requires an `admin` or `tenant_admin` actor (`DG_ERROR_FORBIDDEN`); an inverted range, a bad
+ * time or an unknown zone or day is `DG_ERROR_INVALID_INPUT`; an unknown project or environment
+ * `DG_ERROR_NOT_FOUND`. Audited as `environment.frozen`. `*out` receives the `FreezeWindow`
+ * `{"id","project_id","environment","name","schedule","created_by","created_at"}` as JSON (owned:
+ * release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_freeze_add(const struct DgEngine *engine,
+                      const char *project,
+                      const char *spec_json,
+                      const char *actor_json,
+                      char **out);
+
+/**
+ * Removes a freeze window by id, with a reason. Requires an `admin` or `tenant_admin` actor
+ * (`DG_ERROR_FORBIDDEN`) and a non-blank `reason` (`DG_ERROR_INVALID_INPUT`); an unknown id is
+ * `DG_ERROR_NOT_FOUND`. Audited as `environment.unfrozen`. `*out` receives the removed
+ * `FreezeWindow` as JSON (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_freeze_remove(const struct DgEngine *engine,
+                         const char *project,
+                         const char *freeze_id,
+                         const char *actor_json,
+                         const char *reason,
+                         char **out);
+
+/**
+ * The freeze windows of a project, oldest first: all of them when `environment` is NULL, or
+ * those that apply to that environment (its own and the project-wide ones). `*out` receives a
+ * JSON array of `FreezeWindow` (owned: release with `dg_string_free()`). An unknown project or
+ * environment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_freeze_list(const struct DgEngine *engine,
+                       const char *project,
+                       const char *environment,
+                       char **out);
+
+/**
+ * The freeze windows covering `environment` at the instant `at` (an RFC 3339 timestamp, as in
+ * `dg_active_state_at()`; anything else is `DG_ERROR_INVALID_INPUT`): a JSON array of
+ * `FreezeWindow`, empty when it is not frozen then (owned: release with `dg_string_free()`). An
+ * unknown project or environment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_freezes_active(const struct DgEngine *engine,
+                          const char *project,
+                          const char *environment,
+                          const char *at,
+                          char **out);
+
+/**
+ * Starts an out-of-process execution (a pipeline running elsewhere): the gates and transaction
+ * of `dg_deployment_execute()` (`approved` → `deploying`, the environment taken under a lease of
+ * the policy's `lease_ttl_seconds`), without calling an executor. `options_json` may be NULL, or
+ * `{"break_glass_reason"?:string,"freeze_override_reason"?:string}`. Then append stage logs with
+ * `dg_deployment_log()`, extend the lease with `dg_deployment_heartbeat()` and finish with
+ * `dg_deployment_complete()`.
+ *
+ * Refusals are those of `dg_deployment_execute()` (`DG_ERROR_INVALID_TRANSITION`,
+ * `DG_ERROR_FORBIDDEN`, `DG_ERROR_POLICY_VIOLATION`, `DG_ERROR_VALIDATION_FAILED` with e.g.
+ * `environment_frozen`, `DG_ERROR_CONFLICT` when the environment is busy). `*out` receives the
+ * `deploying` `Deployment` as JSON (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_begin(const struct DgEngine *engine,
+                            const char *project,
+                            const char *deployment_id,
+                            const char *actor_json,
+                            const char *options_json,
+                            char **out);
+
+/**
+ * Appends `line` (at most 64 KiB) to the stage log of a running (`deploying` or `paused`)
+ * deployment under `stage` (a non-empty name of at most 64 bytes). No actor: logs are
+ * operational output, not governance decisions, and are not audited. Only the newest 10,000
+ * lines of a deployment are kept. A deployment that is not running is
+ * `DG_ERROR_INVALID_TRANSITION`.
+ *
+ * On `DG_OK`, `*out_seq` receives the line's cursor position (for `dg_deployment_logs()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every string is NULL or NUL-terminated and valid for the
+ * call; `out_seq` is NULL or valid for writing one `int64_t`.
+ */
+int32_t dg_deployment_log(const struct DgEngine *engine,
+                          const char *project,
+                          const char *deployment_id,
+                          const char *stage,
+                          const char *line,
+                          int64_t *out_seq);
+
+/**
+ * Reads a deployment's stage log after the cursor `after_seq` (0: from the start; negative is
+ * `DG_ERROR_INVALID_INPUT`), at most `*limit` lines (`limit` NULL: 500; values are clamped to
+ * 1..5000). `*out` receives a `LogPage` JSON `{"lines":[{"seq","at","stage","line"}],
+ * "next_cursor":int,"dropped":int,"open":bool}` (owned: release with `dg_string_free()`): poll
+ * again with `next_cursor` while `open` to follow a running deployment; `dropped` counts the
+ * oldest lines discarded beyond the cap.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, `limit` readable, out-pointers writable).
+ */
+int32_t dg_deployment_logs(const struct DgEngine *engine,
+                           const char *project,
+                           const char *deployment_id,
+                           int64_t after_seq,
+                           const uint32_t *limit,
+                           char **out);
+
+/**
+ * Extends the lease of a `deploying` deployment by the policy's `lease_ttl_seconds` from now.
+ * Only the actor that began it or an `admin`/`tenant_admin` may (`DG_ERROR_FORBIDDEN`); any other
+ * status is `DG_ERROR_INVALID_TRANSITION`. Not audited. `*out` receives the `Deployment` (new
+ * `lease_expires_at`) as JSON (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_heartbeat(const struct DgEngine *engine,
+                                const char *project,
+                                const char *deployment_id,
+                                const char *actor_json,
+                                char **out);
+
+/**
+ * Finishes an out-of-process execution with a `Completion` JSON: `{"outcome":"success"}` makes
+ * every item live (as `dg_deployment_execute()` does), or `{"outcome":"failure","error":string,
+ * "failed_item"?:index}` fails the deployment and leaves the active state as it was (items before
+ * `failed_item` recorded as reverted, after it as skipped). Only the actor that began it or an
+ * `admin`/`tenant_admin` may (`DG_ERROR_FORBIDDEN`); a deployment that is not `deploying` (e.g.
+ * its lease was swept) is `DG_ERROR_INVALID_TRANSITION`; an empty error or an out-of-range item
+ * is `DG_ERROR_INVALID_INPUT`. `*out` receives the `Deployment` (`deployed` or `failed`) as JSON
+ * (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_complete(const struct DgEngine *engine,
+                               const char *project,
+                               const char *deployment_id,
+                               const char *actor_json,
+                               const char *completion_json,
+                               char **out);
+
+/**
+ * Decides on a `paused` deployment (a policy with `on_failure` `pause` stopped it at a failed
+ * item, holding its environment): `decision` is `"retry"` (call the executor for the failed item
+ * again, then the rest), `"skip"` (leave that item out and go on) or `"abort"` (revert what was
+ * activated and fail); anything else is `DG_ERROR_INVALID_INPUT`. `reason` may be NULL for
+ * `retry` and is required (non-blank) for `skip` and `abort`. Needs an execute role (the
+ * rollback roles for a rollback; `DG_ERROR_FORBIDDEN`); a deployment that is not `paused` is
+ * `DG_ERROR_INVALID_TRANSITION`. Audited as `deployment.resumed`.
+ *
+ * `executor` may be NULL (only the active state moves); otherwise it is called with
+ * `executor_data` (borrowed), on this thread, before this function returns. Returns `DG_OK` when
+ * the decision ran: `*out` receives the `Deployment` in its new status, `deployed`, `failed`, or
+ * `paused` again when another item fails (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable); `executor` is NULL or a valid function for
+ * `executor_data`.
+ */
+int32_t dg_deployment_resume(const struct DgEngine *engine,
+                             const char *project,
+                             const char *deployment_id,
+                             const char *actor_json,
+                             const char *decision,
+                             const char *reason,
+                             DgExecutorFn executor,
+                             void *executor_data,
+                             char **out);
+
+/**
+ * Records a health check of a live (`deployed`) deployment from a `HealthReport` JSON
+ * `{"ok":bool,"error_rate"?:0..1,"p95_latency_ms"?:number>=0}` (any actor may report). Crossing
+ * a threshold of the policy's `health` (`max_consecutive_failures`, `max_error_rate`,
+ * `max_latency_ratio` times the replaced deployment's baseline p95) is a breach: the environment
+ * goes `down`, the breach is audited as `deployment.verification_failed`, and unless
+ * `health.auto_rollback` is false the deployment is rolled back at once (actor
+ * `deploygov:health`) through `executor`. A failed check below the thresholds makes the
+ * environment `degraded`, a passing one `healthy`. A deployment that is not `deployed` is
+ * `DG_ERROR_INVALID_TRANSITION`; figures out of range are `DG_ERROR_INVALID_INPUT`.
+ *
+ * `executor` may be NULL (only the active state moves); otherwise it is called with
+ * `executor_data` (borrowed), on this thread, before this function returns. `*out` receives a
+ * `HealthOutcome` JSON `{"check":HealthCheck,"health":"healthy"|"degraded"|"down",
+ * "rollback":Deployment|null,"rollback_error":string|null}` (owned: release with
+ * `dg_string_free()`); a rollback that could not be made is `rollback_error`, not a failure.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable); `executor` is NULL or a valid function for
+ * `executor_data`.
+ */
+int32_t dg_deployment_health_report(const struct DgEngine *engine,
+                                    const char *project,
+                                    const char *deployment_id,
+                                    const char *actor_json,
+                                    const char *report_json,
+                                    DgExecutorFn executor,
+                                    void *executor_data,
+                                    char **out);
+
+/**
+ * The health checks of a deployment, oldest first: a JSON array of `HealthCheck` `{"id",
+ * "deployment_id","environment","at","reported_by","report":HealthReport,
+ * "consecutive_failures","baseline_p95_ms","breaches":[string]}` (owned: release with
+ * `dg_string_free()`). An unknown deployment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_health_checks(const struct DgEngine *engine,
+                                    const char *project,
+                                    const char *deployment_id,
+                                    char **out);
+
+/**
  * The dry run: would `actor` succeed with `action` (`"approve"`, `"reject"`, `"execute"`,
  * `"cancel"`, `"rollback"`; anything else is `DG_ERROR_INVALID_INPUT`) on the deployment now?
  * `*out` receives a `DryRun` JSON `{"action","allowed":bool,"blockers":[{"code","message"}],
@@ -1004,6 +1259,222 @@ int32_t dg_audit_log(const struct DgEngine *engine,
  */
 int32_t dg_audit_verify(const struct DgEngine *engine,
                         char **out);
+
+/**
+ * Removes variables from an environment: `keys_json` is a non-empty JSON array of keys
+ * (`["A","B"]`). As with `dg_variables_set()`, approvals given for the old content stop counting
+ * and an approved deployment whose rules are no longer met goes back to `pending`. A key the
+ * environment does not have is `DG_ERROR_NOT_FOUND` (nothing changes); an empty or repeated key
+ * is `DG_ERROR_INVALID_INPUT`. Requires `admin` or `tenant_admin` (`DG_ERROR_FORBIDDEN`). Audited
+ * as `environment.variables_changed`. `*out` receives the updated `Environment` (secrets
+ * redacted) as JSON (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_variables_unset(const struct DgEngine *engine,
+                           const char *project,
+                           const char *environment,
+                           const char *keys_json,
+                           const char *actor_json,
+                           char **out);
+
+/**
+ * Compares the variables of two environments: a JSON array of `VariableDiff` `{"key",
+ * "left":string|null,"right":string|null,"secret":bool,"equal":bool}`, one per key present in
+ * either, in key order (owned: release with `dg_string_free()`). Secret values never leave the
+ * engine: a secret side reads `***`, and secrets are compared inside the engine only. An unknown
+ * project or environment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_variables_compare(const struct DgEngine *engine,
+                             const char *project,
+                             const char *left,
+                             const char *right,
+                             char **out);
+
+/**
+ * Attaches a build artifact to a catalog version from an `ArtifactSpec` JSON `{"entity_type",
+ * "entity_id","version_tag","name","uri","digest"?,"size_bytes"?}` (any actor). The version must
+ * be in the catalog (`DG_ERROR_NOT_FOUND`). Names are unique per version: the same artifact again
+ * returns the existing one, a different one under the same name is `DG_ERROR_CONFLICT`. Audited
+ * as `artifact.attached`. `*out` receives the `Artifact` `{"id","project_id","entity_type",
+ * "entity_id","version_tag","name","uri","digest","size_bytes","created_at","created_by"}` as
+ * JSON (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_artifact_attach(const struct DgEngine *engine,
+                           const char *project,
+                           const char *spec_json,
+                           const char *actor_json,
+                           char **out);
+
+/**
+ * The artifacts of one version (`version_tag` not NULL; `DG_ERROR_NOT_FOUND` when it is not in
+ * the catalog), or, with `version_tag` NULL, of every catalog version of the entity; oldest
+ * first. `*out` receives a JSON array of `Artifact` (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_artifact_list(const struct DgEngine *engine,
+                         const char *project,
+                         const char *entity_type,
+                         const char *entity_id,
+                         const char *version_tag,
+                         char **out);
+
+/**
+ * The artifacts that may be pruned now, oldest first: those whose version went live somewhere,
+ * is live nowhere, is not an environment's last known good version, and fell out of the last
+ * `artifact_retention` deployments of every environment it went live in (environments without
+ * `artifact_retention` keep everything; versions never deployed are kept). `*out` receives a
+ * JSON array of `Artifact` (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_artifacts_prunable(const struct DgEngine *engine,
+                              const char *project,
+                              char **out);
+
+/**
+ * Deletes artifact records (the host deletes the files): `ids_json` is a non-empty JSON array of
+ * artifact ids. All or nothing: an unknown id is `DG_ERROR_NOT_FOUND`, an id not prunable now
+ * (the rule of `dg_artifacts_prunable()`) is `DG_ERROR_POLICY_VIOLATION` naming it and why, a
+ * repeated id or a blank `reason` is `DG_ERROR_INVALID_INPUT`. Requires `admin` or
+ * `tenant_admin` (`DG_ERROR_FORBIDDEN`). Each is audited as `artifact.pruned` with the whole
+ * artifact. `*out` receives the pruned `Artifact`s, in the order given, as a JSON array (owned:
+ * release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_artifacts_prune(const struct DgEngine *engine,
+                           const char *project,
+                           const char *ids_json,
+                           const char *actor_json,
+                           const char *reason,
+                           char **out);
+
+/**
+ * Records an error that happened in a deployment (any status; any actor, pipelines do) from an
+ * `ErrorSpec` JSON `{"deployment_id","category":"configuration"|"dependency"|"resource"|
+ * "network"|"security"|"performance","severity":"critical"|"high"|"medium"|"low","code","stage",
+ * "message","user_impact"?,"business_impact"?}` (an unknown category or severity is
+ * `DG_ERROR_INVALID_INPUT`; an unknown deployment `DG_ERROR_NOT_FOUND`). Audited as
+ * `deployment_error.recorded`. `*out` receives the `DeploymentErrorRecord` (the spec's fields plus
+ * `{"id","project_id","environment","recorded_at","recorded_by","resolution":null}`) as JSON
+ * (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_error_record(const struct DgEngine *engine,
+                                   const char *project,
+                                   const char *spec_json,
+                                   const char *actor_json,
+                                   char **out);
+
+/**
+ * Resolves a recorded deployment error with `notes` (required, non-blank; any actor). An unknown
+ * id is `DG_ERROR_NOT_FOUND`; an error already resolved is `DG_ERROR_CONFLICT` (a resolution is
+ * never overwritten). Audited as `deployment_error.resolved`. `*out` receives the
+ * `DeploymentErrorRecord` with `resolution` `{"resolved_at","resolved_by","notes"}` as JSON
+ * (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_error_resolve(const struct DgEngine *engine,
+                                    const char *project,
+                                    const char *error_id,
+                                    const char *actor_json,
+                                    const char *notes,
+                                    char **out);
+
+/**
+ * Recorded deployment errors matching an `ErrorFilter` JSON (NULL: no filter)
+ * `{"environment"?,"severity"?,"unresolved_only"?:bool}`, oldest first. `*out` receives a JSON
+ * array of `DeploymentErrorRecord` (owned: release with `dg_string_free()`). An unknown
+ * environment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_deployment_error_list(const struct DgEngine *engine,
+                                 const char *project,
+                                 const char *filter_json,
+                                 char **out);
+
+/**
+ * The compliance report: every deployment requested in `[from, to)` (RFC 3339 timestamps; `from`
+ * not before `to` is `DG_ERROR_INVALID_INPUT`) to `environment`, or, with `environment` NULL, to
+ * every environment whose policy has approval rules. `*out` receives the `ComplianceReport`
+ * `{"project_id","environments":[string],"from","to","generated_at","entries":[ComplianceEntry]}`
+ * as JSON (owned: release with `dg_string_free()`); `dg_compliance_report_csv()` gives the same
+ * report as CSV.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_compliance_report(const struct DgEngine *engine,
+                             const char *project,
+                             const char *from,
+                             const char *to,
+                             const char *environment,
+                             char **out);
+
+/**
+ * The report of `dg_compliance_report()` (same arguments and errors) as RFC 4180 CSV: a header
+ * row of 21 columns (`deployment_id,environment,name,kind,status,items,...,failures`), then one
+ * row per deployment, CRLF line ends; lists inside a field joined with `; `. `*out` receives the
+ * CSV text (owned: release with `dg_string_free()`).
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_compliance_report_csv(const struct DgEngine *engine,
+                                 const char *project,
+                                 const char *from,
+                                 const char *to,
+                                 const char *environment,
+                                 char **out);
+
+/**
+ * Delivery figures of one environment for the `deploy` and `promotion` deployments requested in
+ * `[from, to)` (RFC 3339 timestamps; `from` not before `to` is `DG_ERROR_INVALID_INPUT`). `*out`
+ * receives the `EnvironmentMetrics` `{"environment","from","to","deployments_finished",
+ * "succeeded","failed","rolled_back","success_rate","mean_time_to_deploy_seconds",
+ * "mean_time_to_roll_back_seconds","change_failure_rate"}` as JSON, rates and means null when
+ * there is nothing to divide by (owned: release with `dg_string_free()`). An unknown project or
+ * environment is `DG_ERROR_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, out-pointers writable).
+ */
+int32_t dg_environment_metrics(const struct DgEngine *engine,
+                               const char *project,
+                               const char *environment,
+                               const char *from,
+                               const char *to,
+                               char **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -384,6 +384,141 @@ class Engine {
     return existed;
   }
 
+  // ---- freeze windows ----
+  /** Creates a freeze window from a `FreezeSpec` JSON (admins): `FreezeWindow`. */
+  std::string add_freeze(const std::string &project, const std::string &spec_json, const std::string &actor) const {
+    return call([&](char **out) { return dg_freeze_add(raw_, project.c_str(), spec_json.c_str(), actor.c_str(), out); });
+  }
+  /** Removes a freeze window (admins; `reason` required): the removed `FreezeWindow`. */
+  std::string remove_freeze(const std::string &project, const std::string &freeze_id, const std::string &actor,
+                            const std::string &reason) const {
+    return call([&](char **out) { return dg_freeze_remove(raw_, project.c_str(), freeze_id.c_str(), actor.c_str(), reason.c_str(), out); });
+  }
+  /** The freeze windows of a project, or ("" = all) those applying to one environment: `[FreezeWindow]`. */
+  std::string list_freezes(const std::string &project, const std::string &environment = "") const {
+    return call([&](char **out) { return dg_freeze_list(raw_, project.c_str(), detail::opt(environment), out); });
+  }
+  /** The freeze windows covering `environment` at `at` (RFC 3339): `[FreezeWindow]`. */
+  std::string active_freezes(const std::string &project, const std::string &environment, const std::string &at) const {
+    return call([&](char **out) { return dg_freezes_active(raw_, project.c_str(), environment.c_str(), at.c_str(), out); });
+  }
+
+  // ---- two-phase execution, guided failure, health ----
+  /** Starts an out-of-process execution (`approved` → `deploying`): the `Deployment`. */
+  std::string begin(const std::string &project, const std::string &id, const std::string &actor, const std::string &options_json = "") const {
+    return call([&](char **out) { return dg_deployment_begin(raw_, project.c_str(), id.c_str(), actor.c_str(), detail::opt(options_json), out); });
+  }
+  /** Appends a stage log line to a running deployment; returns its cursor. */
+  int64_t log(const std::string &project, const std::string &id, const std::string &stage, const std::string &line) const {
+    int64_t seq = 0;
+    detail::check(dg_deployment_log(raw_, project.c_str(), id.c_str(), stage.c_str(), line.c_str(), &seq));
+    return seq;
+  }
+  /** A page of the stage log after `after_seq`: `LogPage` `{"lines","next_cursor","dropped","open"}`. */
+  std::string deployment_logs(const std::string &project, const std::string &id, int64_t after_seq = 0,
+                              std::optional<uint32_t> limit = std::nullopt) const {
+    return call([&](char **out) { return dg_deployment_logs(raw_, project.c_str(), id.c_str(), after_seq, limit ? &*limit : nullptr, out); });
+  }
+  /** Extends the lease of a `deploying` deployment (its executor or an admin): the `Deployment`. */
+  std::string heartbeat(const std::string &project, const std::string &id, const std::string &actor) const {
+    return call([&](char **out) { return dg_deployment_heartbeat(raw_, project.c_str(), id.c_str(), actor.c_str(), out); });
+  }
+  /** Finishes an out-of-process execution with a `Completion` JSON: the `Deployment`. */
+  std::string complete(const std::string &project, const std::string &id, const std::string &actor,
+                       const std::string &completion_json) const {
+    return call(
+        [&](char **out) { return dg_deployment_complete(raw_, project.c_str(), id.c_str(), actor.c_str(), completion_json.c_str(), out); });
+  }
+  /** Decides on a `paused` deployment: `decision` `retry`|`skip`|`abort` (`reason` "" = none). */
+  std::string resume(const std::string &project, const std::string &id, const std::string &actor, const std::string &decision,
+                     const std::string &reason = "", const Executor &executor = nullptr) const {
+    return call([&](char **out) {
+      return dg_deployment_resume(raw_, project.c_str(), id.c_str(), actor.c_str(), decision.c_str(), detail::opt(reason),
+                                  executor ? &run_executor : nullptr, const_cast<Executor *>(&executor), out);
+    });
+  }
+  /** Records a health check (`HealthReport` JSON) of a live deployment: `HealthOutcome`; a breach may
+   *  roll back through `executor`. */
+  std::string report_health(const std::string &project, const std::string &id, const std::string &actor, const std::string &report_json,
+                            const Executor &executor = nullptr) const {
+    return call([&](char **out) {
+      return dg_deployment_health_report(raw_, project.c_str(), id.c_str(), actor.c_str(), report_json.c_str(),
+                                         executor ? &run_executor : nullptr, const_cast<Executor *>(&executor), out);
+    });
+  }
+  /** The health checks of a deployment, oldest first: `[HealthCheck]`. */
+  std::string health_checks(const std::string &project, const std::string &id) const {
+    return call([&](char **out) { return dg_deployment_health_checks(raw_, project.c_str(), id.c_str(), out); });
+  }
+
+  // ---- governed records ----
+  /** Removes variables (`keys_json` a JSON array of keys; admins): the `Environment`. */
+  std::string unset_variables(const std::string &project, const std::string &environment, const std::string &keys_json,
+                              const std::string &actor) const {
+    return call(
+        [&](char **out) { return dg_variables_unset(raw_, project.c_str(), environment.c_str(), keys_json.c_str(), actor.c_str(), out); });
+  }
+  /** Compares two environments' variables (secrets as `***`): `[VariableDiff]`. */
+  std::string compare_variables(const std::string &project, const std::string &left, const std::string &right) const {
+    return call([&](char **out) { return dg_variables_compare(raw_, project.c_str(), left.c_str(), right.c_str(), out); });
+  }
+  /** Attaches a build artifact (`ArtifactSpec` JSON) to a catalog version: `Artifact`. */
+  std::string attach_artifact(const std::string &project, const std::string &spec_json, const std::string &actor) const {
+    return call([&](char **out) { return dg_artifact_attach(raw_, project.c_str(), spec_json.c_str(), actor.c_str(), out); });
+  }
+  /** The artifacts of one version, or ("" = every version) of the entity: `[Artifact]`. */
+  std::string list_artifacts(const std::string &project, const std::string &entity_type, const std::string &entity_id,
+                             const std::string &version_tag = "") const {
+    return call([&](char **out) {
+      return dg_artifact_list(raw_, project.c_str(), entity_type.c_str(), entity_id.c_str(), detail::opt(version_tag), out);
+    });
+  }
+  /** The artifacts the retention rules allow pruning now: `[Artifact]`. */
+  std::string prunable_artifacts(const std::string &project) const {
+    return call([&](char **out) { return dg_artifacts_prunable(raw_, project.c_str(), out); });
+  }
+  /** Deletes artifact records (`ids_json` a JSON array; admins; `reason` required), all or nothing: `[Artifact]`. */
+  std::string prune_artifacts(const std::string &project, const std::string &ids_json, const std::string &actor,
+                              const std::string &reason) const {
+    return call(
+        [&](char **out) { return dg_artifacts_prune(raw_, project.c_str(), ids_json.c_str(), actor.c_str(), reason.c_str(), out); });
+  }
+  /** Records a deployment error (`ErrorSpec` JSON): `DeploymentErrorRecord`. */
+  std::string record_deployment_error(const std::string &project, const std::string &spec_json, const std::string &actor) const {
+    return call([&](char **out) { return dg_deployment_error_record(raw_, project.c_str(), spec_json.c_str(), actor.c_str(), out); });
+  }
+  /** Resolves a deployment error with notes: `DeploymentErrorRecord`. */
+  std::string resolve_deployment_error(const std::string &project, const std::string &error_id, const std::string &actor,
+                                       const std::string &notes) const {
+    return call([&](char **out) {
+      return dg_deployment_error_resolve(raw_, project.c_str(), error_id.c_str(), actor.c_str(), notes.c_str(), out);
+    });
+  }
+  /** Deployment errors matching an `ErrorFilter` JSON ("" = all): `[DeploymentErrorRecord]`. */
+  std::string list_deployment_errors(const std::string &project, const std::string &filter_json = "") const {
+    return call([&](char **out) { return dg_deployment_error_list(raw_, project.c_str(), detail::opt(filter_json), out); });
+  }
+  /** The compliance report for `[from, to)` (RFC 3339), of one environment or ("") the governed ones: JSON. */
+  std::string compliance_report(const std::string &project, const std::string &from, const std::string &to,
+                                const std::string &environment = "") const {
+    return call([&](char **out) {
+      return dg_compliance_report(raw_, project.c_str(), from.c_str(), to.c_str(), detail::opt(environment), out);
+    });
+  }
+  /** The same report as RFC 4180 CSV. */
+  std::string compliance_report_csv(const std::string &project, const std::string &from, const std::string &to,
+                                    const std::string &environment = "") const {
+    return call([&](char **out) {
+      return dg_compliance_report_csv(raw_, project.c_str(), from.c_str(), to.c_str(), detail::opt(environment), out);
+    });
+  }
+  /** Delivery figures of one environment for `[from, to)` (RFC 3339): `EnvironmentMetrics`. */
+  std::string environment_metrics(const std::string &project, const std::string &environment, const std::string &from,
+                                  const std::string &to) const {
+    return call(
+        [&](char **out) { return dg_environment_metrics(raw_, project.c_str(), environment.c_str(), from.c_str(), to.c_str(), out); });
+  }
+
  private:
   template <class F>
   static std::string call(F &&f) {

@@ -49,8 +49,9 @@ pub struct DgActivation {
 /// write a NUL-terminated message into `message` (the library's buffer of `message_capacity`
 /// bytes, zeroed before the call, valid only during it; longer text is cut).
 ///
-/// Called synchronously on the thread that called `dg_deployment_execute()` or
-/// `dg_deployment_rollback()`; it may call back into the engine (e.g. to read the active state).
+/// Called synchronously on the thread that called `dg_deployment_execute()`,
+/// `dg_deployment_rollback()`, `dg_deployment_resume()` or `dg_deployment_health_report()` (its
+/// automatic rollback); it may call back into the engine (e.g. to read the active state).
 pub type DgExecutorFn = Option<
     unsafe extern "C" fn(user_data: *mut c_void, activation: *const DgActivation, message: *mut c_char, message_capacity: usize) -> i32,
 >;
@@ -141,7 +142,7 @@ fn c_opt(what: &str, s: Option<&str>) -> Result<Option<CString>, String> {
     s.map(|s| c_arg(what, s)).transpose()
 }
 
-/// The executor of one `dg_deployment_execute` / `dg_deployment_rollback` call.
+/// The executor of one `dg_deployment_execute` / `_rollback` / `_resume` / `_health_report` call.
 pub(crate) struct CExecutor {
     f: ExecutorFn,
     user_data: *mut c_void,

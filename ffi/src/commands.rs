@@ -331,8 +331,11 @@ pub unsafe extern "C" fn dg_deployment_request(
     })
 }
 
-/// Approves a deployment. `options_json` may be NULL, or `{"comment"?:string,"rule"?:string}`.
-/// 4-eyes refuses the requester (`DG_ERROR_SELF_APPROVAL`). `*out` receives the `Deployment`
+/// Approves a deployment. `options_json` may be NULL, or `{"comment"?:string,"rule"?:string,
+/// "freeze_override_reason"?:string}` (approve into a frozen environment: needs one of the
+/// policy's `freeze_override_roles`, else `DG_ERROR_FORBIDDEN`; audited; without it a freeze
+/// refuses with the `environment_frozen` finding). 4-eyes refuses the requester
+/// (`DG_ERROR_SELF_APPROVAL`). `*out` receives the `Deployment`
 /// as JSON (`approved` once every rule is met).
 ///
 /// # Safety
@@ -425,13 +428,16 @@ pub unsafe extern "C" fn dg_deployment_cancel(
 }
 
 /// Executes an approved deployment. `options_json` may be NULL, or
-/// `{"break_glass_reason"?:string}` (execute without approvals; needs a break-glass role;
-/// audited). `executor` may be NULL (only the active state moves); otherwise it is called once
+/// `{"break_glass_reason"?:string,"freeze_override_reason"?:string}` (`break_glass_reason`:
+/// execute without approvals; needs a break-glass role; `freeze_override_reason`: execute into a
+/// frozen environment; needs a freeze override role; both audited). `executor` may be NULL (only the active state moves); otherwise it is called once
 /// per item, with `executor_data`, on this thread, before this function returns.
 ///
 /// Returns `DG_OK` when execution ran, whatever its outcome: `*out` receives the `Deployment`
 /// in its final status, `deployed`, or `failed` with per-item statuses and messages (the items
-/// already activated were reverted and the active state is unchanged).
+/// already activated were reverted and the active state is unchanged), or, under a policy with
+/// `on_failure` `pause`, `paused` at the failed item (nothing reverted, the environment held)
+/// until `dg_deployment_resume()` decides.
 ///
 /// # Safety
 /// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings

@@ -21,11 +21,15 @@ mod error;
 mod events;
 mod guard;
 mod handle;
+mod operations;
 mod queries;
+mod records;
 
 pub use callbacks::*;
 pub use commands::*;
 pub use error::*;
 pub use events::*;
 pub use handle::*;
+pub use operations::*;
 pub use queries::*;
+pub use records::*;

@@ -10,21 +10,7 @@
 
 #define MIN_SCENARIOS 14
 #define DEFAULT_CLOCK "2026-01-15T09:00:00Z"
-#define SIMULATED_FAILURE "simulated failure"
 #define SETUP_ACTOR "{\"id\":\"setup\",\"roles\":[\"admin\"]}"
-
-
-static int only_keys(Run *run, json_t *obj, const char *const *allowed, const char *what) {
-  const char *key;
-  json_t *value;
-  json_object_foreach(obj, key, value) {
-    bool ok = false;
-    for (const char *const *a = allowed; *a != NULL; a++) ok = ok || strcmp(*a, key) == 0;
-    if (!ok) return fail(run, "unknown key `%s` in %s", key, what);
-  }
-  return 0;
-}
-#define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 static int64_t days_from_civil(int64_t y, int m, int d) {
@@ -102,98 +88,7 @@ static json_t *subst(Run *run, json_t *v) {
   return json_incref(v);
 }
 
-/* ---- arguments ---- */
-
-typedef struct {
-  Run *run;
-  json_t *map;
-  const char *op;
-  char *dumps[8]; /* JSON texts handed to the library, freed after the call */
-  int ndumps;
-} Args;
-
-static const char *project_of(Args *a) {
-  json_t *p = json_object_get(a->map, "project");
-  return json_is_string(p) ? json_string_value(p) : a->run->project;
-}
-
-static int str_arg(Args *a, const char *key, bool required, const char **out) {
-  json_t *v = json_object_get(a->map, key);
-  *out = NULL;
-  if (v == NULL || (json_is_null(v) && !required)) return required ? fail(a->run, "missing argument `%s`", key) : 0;
-  if (!json_is_string(v)) return fail(a->run, "`%s`: expected a string", key);
-  *out = json_string_value(v);
-  return 0;
-}
-
-/* A struct argument as JSON text; NULL when optional and missing. */
-static int json_arg(Args *a, const char *key, bool required, const char **out) {
-  json_t *v = json_object_get(a->map, key);
-  *out = NULL;
-  if (v == NULL || (json_is_null(v) && !required)) return required ? fail(a->run, "missing argument `%s`", key) : 0;
-  CHECK(a->ndumps < 8);
-  *out = a->dumps[a->ndumps++] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-  return 0;
-}
-
-static int int_arg(Args *a, const char *key, bool required, json_int_t lo, json_int_t hi, json_int_t *out, bool *given) {
-  json_t *v = json_object_get(a->map, key);
-  *given = false;
-  if (v == NULL || (json_is_null(v) && !required)) return required ? fail(a->run, "missing argument `%s`", key) : 0;
-  if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) return fail(a->run, "`%s`: bad integer", key);
-  *out = json_integer_value(v);
-  *given = true;
-  return 0;
-}
-
-/* The scenario executor: fails the activation (not the revert) of entities listed in `fail_on`. */
-static int32_t scenario_executor(void *user_data, const DgActivation *act, char *message, size_t capacity) {
-  json_t *fail_on = user_data;
-  size_t i;
-  json_t *f;
-  json_array_foreach(fail_on, i, f) {
-    if (!act->revert && strcmp(jstr(f, "entity_type"), act->entity_type) == 0 && strcmp(jstr(f, "entity_id"), act->entity_id) == 0) {
-      snprintf(message, capacity, "%s", SIMULATED_FAILURE);
-      return 1;
-    }
-  }
-  return 0;
-}
-
-static int fail_on_arg(Args *a, json_t **out) {
-  json_t *v = json_object_get(a->map, "fail_on");
-  *out = json_array();
-  if (v == NULL || json_is_null(v)) return 0;
-  if (!json_is_array(v)) return fail(a->run, "`fail_on` must be an array");
-  size_t i;
-  json_t *f;
-  json_array_foreach(v, i, f) {
-    if (!json_is_object(f) || only_keys(a->run, f, KEYS("entity_type", "entity_id"), "fail_on") != 0 || jstr(f, "entity_type") == NULL ||
-        jstr(f, "entity_id") == NULL) {
-      return fail(a->run, "`fail_on.%zu` must be {entity_type, entity_id}", i);
-    }
-  }
-  json_decref(*out);
-  *out = json_incref(v);
-  return 0;
-}
-
 /* ---- one call ---- */
-
-
-/* Records a call's outcome. `out` is read only here, after the call (argument evaluation order
- * is unspecified in C). */
-static void settle(Outcome *o, int32_t status, char **out) {
-  o->status = status;
-  if (status == DG_OK) {
-    o->result = *out != NULL ? take_json(*out) : json_null();
-  } else {
-    o->message = dg_last_error_message();
-    o->findings = dg_last_error_findings();
-  }
-}
-
-static bool is(const char *op, const char *name) { return strcmp(op, name) == 0; }
 
 /* The hot path (typed), completed with the full entry from the active state, so the result is the
  * same `ActiveEntry` JSON (or null) the Rust runner compares. */
@@ -221,8 +116,6 @@ static void active_version(Run *run, const char *p, const char *env, const char 
   dg_string_free(dep);
 }
 
-#define ALLOW(...) NEED(only_keys(run, a->map, KEYS(__VA_ARGS__), "args"))
-
 /* Calls the library for `op`; -1 is a malformed step, otherwise `o` holds the outcome. */
 static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o) {
   static const char *const no_actor[] = {"get_deployment", "list_deployments", "active_state", "active_version", "entity_history",
@@ -230,6 +123,7 @@ static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o
                                          "active_state_at", "deployments_live_at", "advance_clock", NULL};
   bool takes_actor = true;
   for (const char *const *n = no_actor; *n != NULL; n++) takes_actor = takes_actor && !is(op, *n);
+  for (const char *const *n = NO_ACTOR_OPERATIONS; *n != NULL; n++) takes_actor = takes_actor && !is(op, *n);
   if (!takes_actor && actor != NULL) return fail(run, "`%s` takes no `actor`", op);
   if (takes_actor && actor == NULL) return fail(run, "`%s` needs an `actor`", op);
   DgEngine *e = run->engine;
@@ -359,7 +253,9 @@ static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o
     o->status = DG_OK;
     o->result = json_null();
   } else {
-    return fail(run, "unknown op `%s`", op);
+    int rc = call_operations(run, op, actor, a, o);
+    if (rc == 1) return fail(run, "unknown op `%s`", op);
+    return rc;
   }
   return 0;
 }

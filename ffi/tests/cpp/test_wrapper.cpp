@@ -287,11 +287,82 @@ static void test_ownership() {
   CHECK(dg::actor("a\"b", {"x"}) == R"({"id":"a\"b","roles":["x"]})");
 }
 
+// Freeze windows, two-phase execution, guided failure with a std::function executor, health checks
+// and the governed records through the wrapper.
+static void test_operations_and_records() {
+  dg::Engine e;
+  setup(e);
+  std::string w = e.add_freeze("japm", R"({"environment":"development","name":"launch","schedule":{"type":"one_off",)"
+                                       R"("start":"2000-01-01T00:00:00Z","end":"2100-01-01T00:00:00Z"}})",
+                               alice);
+  std::string freeze_id = field(w, "id");
+  CHECK(has(e.list_freezes("japm"), freeze_id) && has(e.list_freezes("japm", "development"), freeze_id));
+  CHECK(has(e.active_freezes("japm", "development", "2026-03-02T10:00:00Z"), freeze_id));
+  std::string frozen = request(e, "development", item("prompt_version", "chatbot", "1.1.0"), dave);
+  dg::Error f = expect_error(DG_ERROR_VALIDATION_FAILED, [&] { e.begin("japm", frozen, dave); });
+  CHECK(has(f.findings_json(), "environment_frozen"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.remove_freeze("japm", freeze_id, alice, ""); });
+  CHECK(has(e.remove_freeze("japm", freeze_id, alice, "launch done"), freeze_id));
+  CHECK(e.list_freezes("japm") == "[]");
+
+  CHECK(has(e.begin("japm", frozen, dave), R"("status":"deploying")"));
+  int64_t seq = e.log("japm", frozen, "build", "compiling");
+  CHECK(seq > 0 && e.log("japm", frozen, "build", "linking") > seq);
+  CHECK(has(e.deployment_logs("japm", frozen, seq, 10), R"("line":"linking")"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.deployment_logs("japm", frozen, -1); });
+  CHECK(has(e.heartbeat("japm", frozen, dave), "lease_expires_at"));
+  CHECK(has(e.complete("japm", frozen, dave, R"({"outcome":"success"})"), R"("status":"deployed")"));
+
+  e.set_policy("japm", "development", R"({"on_failure":"pause","health":{"max_consecutive_failures":0}})", alice);
+  std::string guided = request(e, "development", item("prompt_version", "chatbot", "1.2.0"), dave);
+  int calls = 0;
+  bool healthy = false;
+  dg::Executor flaky = [&](const dg::Activation &a) {
+    ++calls;
+    if (!healthy && !a.revert) throw std::runtime_error("flaky host");
+  };
+  CHECK(has(e.execute("japm", guided, dave, flaky), R"("status":"paused")"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.resume("japm", guided, dave, "later"); });
+  healthy = true;
+  CHECK(has(e.resume("japm", guided, dave, "retry", "", flaky), R"("status":"deployed")"));
+  CHECK(calls == 2);
+  std::string outcome = e.report_health("japm", guided, dave, R"({"ok":false})", flaky);
+  CHECK(has(outcome, R"("health":"down")") && has(outcome, R"("kind":"rollback")"));
+  CHECK(calls == 3);
+  CHECK(has(e.health_checks("japm", guided), R"("consecutive_failures":1)"));
+  CHECK(e.active_version("japm", "development", "prompt_version", "chatbot")->version_tag == "1.1.0");
+
+  CHECK(has(e.unset_variables("japm", "production", R"(["API_KEY"])", alice), R"("variables":[])"));
+  expect_error(DG_ERROR_NOT_FOUND, [&] { e.unset_variables("japm", "production", R"(["API_KEY"])", alice); });
+  CHECK(has(e.compare_variables("japm", "development", "production"), "[]"));
+  std::string artifact = field(e.attach_artifact("japm", R"({"entity_type":"prompt_version","entity_id":"chatbot",)"
+                                                         R"("version_tag":"1.1.0","name":"bundle","uri":"s3://b"})",
+                                                 dave),
+                               "id");
+  CHECK(has(e.list_artifacts("japm", "prompt_version", "chatbot"), artifact));
+  CHECK(has(e.list_artifacts("japm", "prompt_version", "chatbot", "1.1.0"), artifact));
+  CHECK(e.prunable_artifacts("japm") == "[]");
+  expect_error(DG_ERROR_POLICY_VIOLATION, [&] { e.prune_artifacts("japm", "[\"" + artifact + "\"]", alice, "cleanup"); });
+  std::string err = field(e.record_deployment_error("japm", R"({"deployment_id":")" + guided +
+                                                                R"(","category":"resource","severity":"low","code":"OOM",)"
+                                                                R"("stage":"deploy","message":"out of memory"})",
+                                                    dave),
+                          "id");
+  CHECK(has(e.list_deployment_errors("japm", R"({"unresolved_only":true})"), err));
+  CHECK(has(e.resolve_deployment_error("japm", err, alice, "more memory"), "more memory"));
+  CHECK(e.list_deployment_errors("japm", R"({"unresolved_only":true})") == "[]");
+  CHECK(has(e.compliance_report("japm", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z", "development"), guided));
+  CHECK(has(e.compliance_report_csv("japm", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"), "deployment_id,environment,"));
+  CHECK(has(e.environment_metrics("japm", "development", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"), R"("rolled_back":1)"));
+  expect_error(DG_ERROR_INVALID_INPUT, [&] { e.environment_metrics("japm", "development", "2100-01-01T00:00:00Z", "2000-01-01T00:00:00Z"); });
+}
+
 int main() {
   test_workflow();
   test_errors_and_callbacks();
   test_events();
   test_ownership();
+  test_operations_and_records();
   std::cout << "test_wrapper: ok\n";
   return 0;
 }
