@@ -78,6 +78,7 @@ gcc "${cflags[@]}" ffi/tests/c/test_bad_input.c -o "$build/test_bad_input" "${st
 gcc "${cflags[@]}" ffi/tests/c/test_operations.c -o "$build/test_operations" "${shared[@]}" -ljansson
 gcc "${cflags[@]}" ffi/tests/c/test_records.c -o "$build/test_records" "${static[@]}" -ljansson
 gcc "${cflags[@]}" -pthread ffi/tests/c/test_threads.c -o "$build/test_threads" "${shared[@]}" -ljansson
+gcc "${cflags[@]}" ffi/tests/c/test_postgres.c -o "$build/test_postgres" "${shared[@]}" -ljansson
 gcc "${cflags[@]}" ffi/tests/c/scenarios.c ffi/tests/c/scenario_args.c ffi/tests/c/scenario_ops.c ffi/tests/c/scenario_expect.c \
   -o "$build/scenarios" "${static[@]}" -ljansson
 g++ "${cxxflags[@]}" ffi/tests/cpp/test_wrapper.cpp -o "$build/test_wrapper" "${static[@]}"
@@ -90,6 +91,7 @@ step "C tests: every function, callbacks, bad input, operations, records, thread
 "${vg[@]}" "$build/test_operations"
 "${vg[@]}" "$build/test_records"
 "${vg[@]}" "$build/test_threads" "$build"
+"${vg[@]}" "$build/test_postgres"
 
 step "scenario corpus through the C ABI (tests/scenarios)"
 "${vg[@]}" "$build/scenarios" tests/scenarios

@@ -698,7 +698,8 @@ int32_t dg_subscriber_unregister(const struct DgEngine *engine,
 
 /**
  * Opens an engine on the SQLite database at `path` (created and migrated if missing; `":memory:"`
- * for a private in-memory store) with the system clock.
+ * for a private in-memory store), or on the PostgreSQL database at a `postgres://` or
+ * `postgresql://` URL (migrated if needed), with the system clock.
  *
  * On success `*out` receives a new handle owned by the caller: release it with
  * `dg_engine_free()`. On failure `*out` is not written.

@@ -20,6 +20,17 @@ else
   cargo test --workspace --locked --lib --tests --examples
 fi
 
+step "rust tests against PostgreSQL (a throwaway server on loopback, stopped on exit: scripts/postgres.sh)"
+# Every test of the core again with DEPLOYGOV_TEST_POSTGRES_URL set: each engine of the tests and
+# of the scenario corpus gets a new schema. The server stays up (and the URL set) for the faces.
+source scripts/postgres.sh
+if cargo nextest --version >/dev/null 2>&1; then
+  # `--workspace` + a filter, not `-p deploygov`: the same build as above (no feature-unification rebuild).
+  cargo nextest run --workspace --locked --no-fail-fast -E 'package(deploygov)'
+else
+  cargo test -p deploygov --locked --lib --tests
+fi
+
 step "benchmarks compile and run once (criterion test mode; numbers: docs/benchmarks.md)"
 cargo test --locked --benches -p deploygov
 

@@ -5,7 +5,9 @@
 //! `cargo test --benches -p deploygov` runs each once (criterion's test mode) over a small history.
 //! Results and how to read them: `docs/benchmarks.md`.
 //!
-//! 1. `hot_read`: `active_version` of a random entity among the 10,000 live in `production`;
+//! 1. `hot_read`: `active_version` of a random entity among the 10,000 live in `production`
+//!    (`engine`: cached, an owned copy; `engine_shared`: cached, the shared entry;
+//!    `engine_uncached`: straight from the store, the path before the cache);
 //! 2. `lifecycle`: request, two approvals, execute, of a one-item deployment (production policy);
 //! 3. `rollback`: roll back a deployment to the version it replaced;
 //! 4. `list_deep`: one page of 50 deployments filtered by environment and requester, with a
@@ -94,6 +96,12 @@ fn workloads(c: &mut Criterion, ds: &Dataset) {
     let mut rng = Rng::new(42);
     g.bench_function(BenchmarkId::new("engine", size), |b| {
         b.iter(|| engine.active_version(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap())
+    });
+    g.bench_function(BenchmarkId::new("engine_shared", size), |b| {
+        b.iter(|| engine.active_version_shared(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap())
+    });
+    g.bench_function(BenchmarkId::new("engine_uncached", size), |b| {
+        b.iter(|| engine.active_version_uncached(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap())
     });
     g.bench_function(BenchmarkId::new("raw_sql", size), |b| b.iter(|| raw.point_read(&ids[rng.below(ids.len())])));
     g.finish();

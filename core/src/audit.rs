@@ -81,28 +81,151 @@ impl Serialize for Sorted<'_> {
     }
 }
 
-/// The canonical form hashed for an entry: a fixed field order, object keys sorted explicitly,
-/// timestamps in RFC 3339 with microseconds.
+/// The canonical form hashed for an entry: the compact JSON array
+/// `[seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash]`
+/// with object keys sorted explicitly and the timestamp in RFC 3339 with microseconds.
 fn canonical(e: &AuditEntry) -> Result<Vec<u8>> {
-    let v = serde_json::json!([
-        e.seq,
-        e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        e.actor_id,
-        e.action,
-        e.project_id,
-        e.object_type,
-        e.object_id,
-        e.before,
-        e.after,
-        e.reason,
-        e.prev_hash,
-    ]);
-    serde_json::to_vec(&Sorted(&v)).map_err(|err| Error::storage(format!("cannot serialize audit entry: {err}")))
+    let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let mut out = Vec::with_capacity(512);
+    let fail = |err: serde_json::Error| Error::storage(format!("cannot serialize audit entry: {err}"));
+    let value = |out: &mut Vec<u8>, v: &serde_json::Value| serde_json::to_writer(&mut *out, &Sorted(v)).map_err(fail);
+    canonical_head(&mut out, e.seq, &at, &e.actor_id, &e.action, e.project_id.as_deref(), &e.object_type, &e.object_id);
+    value(&mut out, &e.before)?;
+    out.push(b',');
+    value(&mut out, &e.after)?;
+    canonical_tail(&mut out, e.reason.as_deref(), &e.prev_hash);
+    Ok(out)
+}
+
+/// Writes a JSON string exactly as serde_json serializes a `String` (compact).
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a `str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// `[seq,at,actor_id,action,project_id,object_type,object_id,` of the canonical form.
+#[expect(clippy::too_many_arguments, reason = "the canonical form has this many fields")]
+fn canonical_head(
+    out: &mut Vec<u8>,
+    seq: i64,
+    at: &str,
+    actor_id: &str,
+    action: &str,
+    project_id: Option<&str>,
+    object_type: &str,
+    object_id: &str,
+) {
+    out.push(b'[');
+    out.extend_from_slice(seq.to_string().as_bytes());
+    for s in [Some(at), Some(actor_id), Some(action), project_id, Some(object_type), Some(object_id)] {
+        out.push(b',');
+        match s {
+            Some(s) => json_str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b',');
+}
+
+/// `,reason,prev_hash]` of the canonical form.
+fn canonical_tail(out: &mut Vec<u8>, reason: Option<&str>, prev_hash: &str) {
+    out.push(b',');
+    match reason {
+        Some(r) => json_str(out, r),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b',');
+    json_str(out, prev_hash);
+    out.push(b']');
 }
 
 /// The hash of an entry (ignoring its `hash` field).
 pub fn entry_hash(e: &AuditEntry) -> Result<String> {
     Ok(hex::encode(Sha256::digest(canonical(e)?)))
+}
+
+/// An audit row as the store holds it: every field as its stored text, borrowed from the row.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredEntry<'a> {
+    /// Sequence number.
+    pub seq: i64,
+    /// The timestamp as stored (RFC 3339).
+    pub at: &'a str,
+    /// Who.
+    pub actor_id: &'a str,
+    /// What.
+    pub action: &'a str,
+    /// Project concerned, if any.
+    pub project_id: Option<&'a str>,
+    /// Kind of object.
+    pub object_type: &'a str,
+    /// Object id.
+    pub object_id: &'a str,
+    /// `before` as stored (JSON text).
+    pub before: &'a str,
+    /// `after` as stored (JSON text).
+    pub after: &'a str,
+    /// Reason, if any.
+    pub reason: Option<&'a str>,
+    /// Hash of the previous entry.
+    pub prev_hash: &'a str,
+    /// The stored hash.
+    pub hash: &'a str,
+}
+
+impl StoredEntry<'_> {
+    /// The entry parsed as [`crate::store::StoreTx::audit_page`] returns it (an unreadable field
+    /// kept as its raw text, a bad timestamp as the epoch: neither can match the stored hash).
+    pub fn parsed(&self) -> AuditEntry {
+        AuditEntry {
+            seq: self.seq,
+            at: DateTime::parse_from_rfc3339(self.at).map(|t| t.with_timezone(&Utc)).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+            actor_id: self.actor_id.to_owned(),
+            action: self.action.to_owned(),
+            project_id: self.project_id.map(str::to_owned),
+            object_type: self.object_type.to_owned(),
+            object_id: self.object_id.to_owned(),
+            before: serde_json::from_str(self.before).unwrap_or_else(|_| serde_json::Value::String(self.before.to_owned())),
+            after: serde_json::from_str(self.after).unwrap_or_else(|_| serde_json::Value::String(self.after.to_owned())),
+            reason: self.reason.map(str::to_owned),
+            prev_hash: self.prev_hash.to_owned(),
+            hash: self.hash.to_owned(),
+        }
+    }
+
+    /// Whether the stored hash is the hash of the canonical form, computed the fast way when the
+    /// stored text already is canonical, else by parsing and re-canonicalizing (`buf` is scratch).
+    ///
+    /// INVARIANT: the same answer as `entry_hash(&self.parsed()) == hash`. The store writes `at`
+    /// in the canonical RFC 3339 text and `before`/`after` as serde_json text of maps with
+    /// sorted keys, which is their canonical form, so the canonical form can be spliced from the
+    /// stored text. When the spliced bytes hash to the stored hash, they *are* the bytes that
+    /// were hashed at append time (SHA-256), and each stored `before`/`after` is one complete
+    /// JSON value (checked, so a comma cannot move between them), so re-parsing them and
+    /// re-canonicalizing would give those same bytes. Any other outcome takes the slow path,
+    /// which is the original definition.
+    fn hash_matches(&self, buf: &mut Vec<u8>) -> Result<bool> {
+        buf.clear();
+        canonical_head(buf, self.seq, self.at, self.actor_id, self.action, self.project_id, self.object_type, self.object_id);
+        buf.extend_from_slice(self.before.as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(self.after.as_bytes());
+        canonical_tail(buf, self.reason, self.prev_hash);
+        let mut hex_digest = [0u8; 64];
+        if hex::encode_to_slice(Sha256::digest(buf.as_slice()), &mut hex_digest).is_ok()
+            && hex_digest.as_slice() == self.hash.as_bytes()
+            && one_json_value(self.before)
+            && one_json_value(self.after)
+        {
+            return Ok(true);
+        }
+        Ok(entry_hash(&self.parsed())? == self.hash)
+    }
+}
+
+/// Whether `text` is exactly one JSON value (no allocation).
+fn one_json_value(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 /// Appends `entry` to the chain inside the caller's transaction.
@@ -144,23 +267,26 @@ const PAGE: u32 = 1000;
 pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
     let mut expected_seq = 1;
     let mut prev = GENESIS_HASH.to_owned();
+    let mut buf = Vec::with_capacity(4096);
     loop {
-        let page = tx.audit_page(expected_seq - 1, PAGE)?;
-        let done = page.len() < PAGE as usize;
-        for e in page {
+        let mut seen = 0;
+        tx.audit_scan(expected_seq - 1, PAGE, &mut |e| {
+            seen += 1;
             if e.seq != expected_seq {
                 return Err(Error::AuditCorrupt { seq: expected_seq, problem: format!("entry missing (next entry found is {})", e.seq) });
             }
             if e.prev_hash != prev {
                 return Err(Error::AuditCorrupt { seq: e.seq, problem: "previous-hash link does not match the entry before it".into() });
             }
-            if entry_hash(&e)? != e.hash {
+            if !e.hash_matches(&mut buf)? {
                 return Err(Error::AuditCorrupt { seq: e.seq, problem: "content does not match its hash (edited)".into() });
             }
-            prev = e.hash;
+            prev.clear();
+            prev.push_str(e.hash);
             expected_seq += 1;
-        }
-        if done {
+            Ok(())
+        })?;
+        if seen < PAGE {
             break;
         }
     }
@@ -181,6 +307,93 @@ pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// The spliced canonical form of stored text equals the canonical form of the entry, for
+    /// values with nested objects (sorted keys), escapes, floats, and absent fields.
+    #[test]
+    fn spliced_canonical_form_is_the_canonical_form() {
+        let before = serde_json::json!({ "z": [1, {"b": null, "a": "x\"y\u{1}"}], "a": 1.5e300, "m": -0.0, "é": "ü" });
+        for (project_id, reason, after) in [(Some("p"), Some("why \"not\"\n"), before.clone()), (None, None, serde_json::Value::Null)] {
+            let mut e = AuditEntry {
+                seq: 42,
+                at: DateTime::parse_from_rfc3339("2026-01-15T09:00:00.123456Z").unwrap().with_timezone(&Utc),
+                actor_id: "alice".into(),
+                action: "deployment.requested".into(),
+                project_id: project_id.map(str::to_owned),
+                object_type: "deployment".into(),
+                object_id: "d-1".into(),
+                before: before.clone(),
+                after,
+                reason: reason.map(str::to_owned),
+                prev_hash: GENESIS_HASH.into(),
+                hash: String::new(),
+            };
+            e.hash = entry_hash(&e).unwrap();
+            let (at, b, a) = (
+                e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                serde_json::to_string(&e.before).unwrap(),
+                serde_json::to_string(&e.after).unwrap(),
+            );
+            let stored = StoredEntry {
+                seq: e.seq,
+                at: &at,
+                actor_id: &e.actor_id,
+                action: &e.action,
+                project_id: e.project_id.as_deref(),
+                object_type: &e.object_type,
+                object_id: &e.object_id,
+                before: &b,
+                after: &a,
+                reason: e.reason.as_deref(),
+                prev_hash: &e.prev_hash,
+                hash: &e.hash,
+            };
+            let mut buf = Vec::new();
+            assert!(stored.hash_matches(&mut buf).unwrap());
+            assert_eq!(buf, canonical(&e).unwrap(), "{}", String::from_utf8_lossy(&buf));
+            // A comma moved between `before` and `after` keeps the spliced bytes but is caught.
+            let joined = format!("{b},{a}");
+            let comma = b.find(',').unwrap();
+            let moved = StoredEntry { before: &joined[..comma], after: &joined[comma + 1..], ..stored };
+            assert_eq!(format!("{},{}", moved.before, moved.after), joined);
+            assert!(!moved.hash_matches(&mut buf).unwrap());
+        }
+    }
+
+    /// The canonical form is the one the chain was always hashed with: `json!` of the fields.
+    #[test]
+    fn canonical_form_is_unchanged() {
+        let e = AuditEntry {
+            seq: 7,
+            at: DateTime::parse_from_rfc3339("2026-01-15T09:00:00Z").unwrap().with_timezone(&Utc),
+            actor_id: "a".into(),
+            action: "x.y".into(),
+            project_id: None,
+            object_type: "t".into(),
+            object_id: "o".into(),
+            before: serde_json::json!({"b": 1, "a": [true, null]}),
+            after: serde_json::Value::Null,
+            reason: Some("r".into()),
+            prev_hash: GENESIS_HASH.into(),
+            hash: String::new(),
+        };
+        let v = serde_json::json!([
+            e.seq,
+            "2026-01-15T09:00:00.000000Z",
+            e.actor_id,
+            e.action,
+            e.project_id,
+            e.object_type,
+            e.object_id,
+            e.before,
+            e.after,
+            e.reason,
+            e.prev_hash,
+        ]);
+        assert_eq!(canonical(&e).unwrap(), serde_json::to_vec(&Sorted(&v)).unwrap());
+    }
+
     #[test]
     fn stored_json_numbers_round_trip() {
         // Metadata and payloads are stored as JSON text; a float written by a binding must read

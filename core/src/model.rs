@@ -66,9 +66,33 @@ impl Actor {
         roles.is_empty() || self.roles.iter().any(|r| roles.contains(r))
     }
 
+    /// Refuses ids a caller may not use: empty, overlong, control characters, any whitespace
+    /// (so ` alice` or `alice\u{a0}` cannot pass for `alice`), and the engine's own reserved
+    /// `deploygov:` ids (automatic approvals, the sweep, health rollbacks).
     pub(crate) fn check(&self) -> Result<()> {
-        check_id("actor id", &self.id)
+        check_id("actor id", &self.id)?;
+        if self.id.chars().any(char::is_whitespace) {
+            return Err(Error::invalid_input(format!("actor id `{}` contains whitespace", self.id.escape_debug())));
+        }
+        if self.id.to_lowercase().starts_with(RESERVED_ACTOR_PREFIX) {
+            return Err(Error::invalid_input(format!("actor id `{}` is reserved for the engine itself", self.id)));
+        }
+        Ok(())
     }
+
+    /// Whether this actor is the person `other` names. Ids compare without regard to case, so
+    /// `Alice` is `alice` for 4-eyes and for counting each person once.
+    pub fn is(&self, other: &str) -> bool {
+        same_person(&self.id, other)
+    }
+}
+
+/// Prefix of the ids the engine acts under; callers may not use them.
+pub const RESERVED_ACTOR_PREFIX: &str = "deploygov:";
+
+/// Whether two actor ids name the same person (case-insensitive).
+pub fn same_person(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
 }
 
 /// Refuses empty, overlong or control-character ids.

@@ -91,6 +91,9 @@ fn seq_of(path: &Path, action: &str) -> i64 {
 
 #[test]
 fn untampered_copy_verifies() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
     let fx = fixture();
     let (_d, path) = fx.copy();
     let e = Engine::open(path.to_str().unwrap()).unwrap();
@@ -103,6 +106,9 @@ fn untampered_copy_verifies() {
 
 #[test]
 fn edited_after_or_actor_is_detected_at_that_entry() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
     let fx = fixture();
     let (_d, path) = fx.copy();
     let k = seq_of(&path, "deployment.approved");
@@ -127,6 +133,9 @@ fn edited_after_or_actor_is_detected_at_that_entry() {
 
 #[test]
 fn edited_and_rehashed_entry_breaks_the_next_link() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
     let fx = fixture();
     let (_d, path) = fx.copy();
     let k = seq_of(&path, "deployment.started");
@@ -143,6 +152,9 @@ fn edited_and_rehashed_entry_breaks_the_next_link() {
 
 #[test]
 fn deleted_middle_or_last_entry_is_detected() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
     let fx = fixture();
     let k = fx.entries / 2;
     let (_d1, p1) = fx.tampered(|c| exec(c, "DELETE FROM audit_log WHERE seq = ?1", k));
@@ -155,6 +167,9 @@ fn deleted_middle_or_last_entry_is_detected() {
 
 #[test]
 fn swapped_entries_are_detected_at_the_first_one() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
     let fx = fixture();
     let swap = |c: &Connection, i: i64, j: i64| {
         // Park row i at seq 0, move j to i, then the parked row to j: contents swapped, seqs kept.
@@ -176,6 +191,9 @@ fn swapped_entries_are_detected_at_the_first_one() {
 /// broken entry is `k`.
 #[test]
 fn first_broken_entry_is_named_when_a_later_one_is_unreadable() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
     let fx = fixture();
     let k = 3;
     let (_d, p) = fx.tampered(|c| {
@@ -183,4 +201,18 @@ fn first_broken_entry_is_named_when_a_later_one_is_unreadable() {
         exec(c, "UPDATE audit_log SET after = 'not json' WHERE seq = ?1", fx.entries - 1);
     });
     assert_eq!(broken_at(&p), k);
+}
+
+/// A column rewritten with another type (a number where text was) is named at its entry.
+#[test]
+fn retyped_column_is_detected_at_that_entry() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
+    let fx = fixture();
+    let k = fx.entries / 2;
+    for column in ["project_id", "reason", "actor_id", "before", "hash"] {
+        let (_d, p) = fx.tampered(|c| exec(c, &format!("UPDATE audit_log SET {column} = 5 WHERE seq = ?1"), k));
+        assert_eq!(broken_at(&p), k, "{column}");
+    }
 }

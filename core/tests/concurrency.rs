@@ -1,5 +1,6 @@
 //! Several engines (each its own SQLite connection, like separate processes) and one real child
 //! process working on the same database file: no lost update, no lost insert, no corruption.
+//! Under `DEPLOYGOV_TEST_POSTGRES_URL` the same tests share one new PostgreSQL schema instead.
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test helpers fail loudly")]
 
@@ -59,10 +60,10 @@ fn spawn_approver(db: &str, deployment: &str, actor: &str, dir: &Path) -> std::p
         .unwrap()
 }
 
-/// A database file with project `japm` and its three environments.
+/// A database file (or PostgreSQL schema) with project `japm` and its three environments.
 fn shared_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("gov.db").to_str().unwrap().to_owned();
+    let path = shared_location(dir.path());
     let e = Engine::open(&path).unwrap();
     setup(&e);
     register(&e, "prompt_version", "chatbot", "1.0.0");
@@ -70,6 +71,9 @@ fn shared_db() -> (tempfile::TempDir, String) {
 }
 
 fn integrity_ok(path: &str) {
+    if pg_url().is_some() {
+        return; // SQLite's `PRAGMA integrity_check`; PostgreSQL has no equivalent to run here.
+    }
     let conn = rusqlite::Connection::open(path).unwrap();
     let res: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(res, "ok");
@@ -219,11 +223,12 @@ fn concurrent_requests_lose_no_insert() {
     integrity_ok(&path);
 }
 
-/// Several processes starting on a new file at the same time (each migrates it).
+/// Several processes starting on a new file (or PostgreSQL schema) at the same time (each
+/// migrates it).
 #[test]
 fn concurrent_first_open_of_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fresh.db").to_str().unwrap().to_owned();
+    let path = shared_location(dir.path());
     let barrier = Barrier::new(8);
     let results: Vec<std::result::Result<(), String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)

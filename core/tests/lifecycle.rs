@@ -570,7 +570,7 @@ fn dry_run_reports_every_blocker_and_changes_nothing() {
     assert_eq!(blockers(&carol, Action::Execute), [PolicyViolation]);
     assert_eq!(blockers(&dave, Action::Cancel), [Forbidden]);
     assert_eq!(blockers(&alice, Action::Cancel), []);
-    assert_eq!(blockers(&dave, Action::Rollback), [InvalidTransition, Forbidden]);
+    assert_eq!(blockers(&dave, Action::Rollback), [Forbidden, InvalidTransition], "authorization first");
     assert_eq!(blockers(&carol, Action::Rollback), [InvalidTransition]);
     let msg = e.check(P, &d.id, &carol, Action::Execute).unwrap().blockers[0].message.clone();
     assert!(msg.contains("rule `admins` has 1 of 2 approvals"), "{msg}");

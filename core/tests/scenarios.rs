@@ -1,13 +1,14 @@
 //! Runs the language-neutral scenario corpus `tests/scenarios/*.json` (format:
-//! `tests/scenarios/README.md`). Every scenario gets a fresh in-memory engine with a `ManualClock`;
-//! a failure names the scenario file and the step index.
+//! `tests/scenarios/README.md`). Every scenario gets a fresh engine with a `ManualClock` (SQLite
+//! `:memory:`, or a new PostgreSQL schema); a failure names the scenario file and the step index.
+
+mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use deploygov::store::SqliteStore;
 use deploygov::{
     Action, Activation, Actor, ApproveOptions, ArtifactSpec, Completion, DeploymentFilter, DeploymentRequest, Engine, EnvironmentSpec,
     Error, ErrorFilter, ErrorSpec, ExecuteOptions, Executor, FreezeSpec, Health, HealthReport, ManualClock, Policy, ResumeDecision,
@@ -103,8 +104,8 @@ fn run_file(path: &Path) -> R<()> {
     };
     let start = DateTime::parse_from_rfc3339(start).map_err(|e| format!("bad `clock` `{start}`: {e}"))?.with_timezone(&Utc);
     let clock = ManualClock::new(start);
-    let store = SqliteStore::open(":memory:").map_err(|e| format!("cannot open the store: {e}"))?;
-    let engine = Engine::with_store(Box::new(store), Arc::new(clock.clone()));
+    // SQLite `:memory:`, or a fresh PostgreSQL schema when DEPLOYGOV_TEST_POSTGRES_URL is set.
+    let engine = Engine::with_store(common::store(), Arc::new(clock.clone()));
     let mut run = Run { engine, clock, project: String::new(), saved: HashMap::new() };
     run.setup(top.get("setup").ok_or("missing `setup`")?).map_err(|e| format!("setup: {e}"))?;
     let steps = top.get("steps").and_then(Value::as_array).filter(|s| !s.is_empty()).ok_or("`steps` must be a non-empty array")?;

@@ -4,7 +4,6 @@ use std::ffi::{CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use deploygov::store::SqliteStore;
 use deploygov::{Clock, Engine, SystemClock};
 
 use crate::callbacks::{CClock, DgClockFn, DgFreeFn, UserData};
@@ -33,13 +32,13 @@ impl DgEngine {
 }
 
 fn open(path: &str, clock: Arc<dyn Clock>) -> Result<Box<DgEngine>, Failure> {
-    let store = SqliteStore::open(path)?;
-    let engine = Engine::with_store(Box::new(store), clock);
+    let engine = Engine::with_store(deploygov::store::open(path)?, clock);
     Ok(Box::new(DgEngine { inner: RwLock::new(Some(Arc::new(engine))) }))
 }
 
 /// Opens an engine on the SQLite database at `path` (created and migrated if missing; `":memory:"`
-/// for a private in-memory store) with the system clock.
+/// for a private in-memory store), or on the PostgreSQL database at a `postgres://` or
+/// `postgresql://` URL (migrated if needed), with the system clock.
 ///
 /// On success `*out` receives a new handle owned by the caller: release it with
 /// `dg_engine_free()`. On failure `*out` is not written.

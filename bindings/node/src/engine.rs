@@ -55,8 +55,8 @@ impl Config {
     fn open(self) -> deploygov::Result<Engine> {
         let inner = Arc::new(match &self.clock {
             Some(clock) => {
-                let store = deploygov::store::SqliteStore::open(&self.database)?;
-                deploygov::Engine::with_store(Box::new(store), Arc::new(clock.clone()))
+                let store = deploygov::store::open(&self.database)?;
+                deploygov::Engine::with_store(store, Arc::new(clock.clone()))
             }
             None => deploygov::Engine::open(&self.database)?,
         });

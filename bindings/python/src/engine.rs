@@ -5,7 +5,6 @@
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use deploygov::store::SqliteStore;
 use deploygov::{
     Action, Actor, ApproveOptions, DeploymentFilter, DeploymentRequest, Engine, EnvironmentSpec, ExecuteOptions, Executor, Health,
     ManualClock, NoopExecutor, Policy, RollbackOptions, Variable, VersionSpec,
@@ -109,7 +108,8 @@ impl NativeEngine {
 
 #[pymethods]
 impl NativeEngine {
-    /// Opens (or creates) the SQLite store at `path`; `:memory:` for a private in-memory store.
+    /// Opens (or creates) the SQLite store at `path` (`:memory:` for a private in-memory store),
+    /// or the PostgreSQL store at a `postgres://` URL.
     #[staticmethod]
     #[pyo3(signature = (path, clock=None))]
     fn open(py: Python<'_>, path: &str, clock: Option<&NativeClock>) -> PyResult<Self> {
@@ -118,7 +118,7 @@ impl NativeEngine {
         let engine = py
             .detach(move || match clock {
                 None => Engine::open(&path),
-                Some(c) => Ok(Engine::with_store(Box::new(SqliteStore::open(&path)?), Arc::new(c))),
+                Some(c) => Ok(Engine::with_store(deploygov::store::open(&path)?, Arc::new(c))),
             })
             .map_err(|e| to_py_err(py, e))?;
         Ok(Self { inner: Mutex::new(Some(Arc::new(engine))) })

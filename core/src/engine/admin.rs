@@ -211,6 +211,7 @@ impl Engine {
             check_id("dependency entity id", &d.entity_id)?;
             check_id("dependency requirement", &d.requirement)?;
         }
+        check_depth("version metadata", &spec.metadata, MAX_METADATA_DEPTH)?;
         let now = self.now();
         self.write(|tx| {
             need_project(tx, project)?;
@@ -301,4 +302,24 @@ pub(super) fn quarantine(
     let action = if on { "version.quarantined" } else { "version.released" };
     record(tx, now, actor, action, project, ("version", &object), before, snapshot(&v.quarantine), Some(reason))?;
     Ok(v)
+}
+
+/// Deepest nesting of version metadata: well inside what the stores can read back (serde_json
+/// refuses to parse past 128 levels), so nothing is stored that cannot be loaded again.
+const MAX_METADATA_DEPTH: usize = 64;
+
+/// Refuses JSON nested deeper than `max` levels, without recursion.
+fn check_depth(what: &str, v: &serde_json::Value, max: usize) -> Result<()> {
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > max {
+            return Err(Error::invalid_input(format!("{what} is nested deeper than {max} levels")));
+        }
+        match v {
+            serde_json::Value::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            serde_json::Value::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
 }

@@ -106,6 +106,18 @@ impl Engine {
         opts: &ExecuteOptions,
     ) -> Result<Deployment> {
         actor.check()?;
+        self.execute_as(project, deployment_id, actor, executor, opts)
+    }
+
+    /// [`Engine::execute`] for an actor already checked (or the engine's own, `deploygov:`).
+    fn execute_as(
+        &self,
+        project: &str,
+        deployment_id: &str,
+        actor: &Actor,
+        executor: &dyn Executor,
+        opts: &ExecuteOptions,
+    ) -> Result<Deployment> {
         let (env, started) = self.start(project, deployment_id, actor, opts)?;
         let outcome = run_executor(executor, &env, &started, 0);
         self.finish(started, outcome, actor)
@@ -372,6 +384,19 @@ impl Engine {
         opts: &RollbackOptions,
     ) -> Result<Deployment> {
         actor.check()?;
+        self.rollback_as(project, deployment_id, actor, executor, opts)
+    }
+
+    /// [`Engine::rollback`] for an actor already checked, or the engine's own (`deploygov:health`
+    /// for an automatic rollback, whose authority is the policy).
+    pub(super) fn rollback_as(
+        &self,
+        project: &str,
+        deployment_id: &str,
+        actor: &Actor,
+        executor: &dyn Executor,
+        opts: &RollbackOptions,
+    ) -> Result<Deployment> {
         let reason = opts.reason.trim();
         if reason.is_empty() {
             return Err(Error::invalid_input("a rollback reason is required"));
@@ -402,7 +427,18 @@ impl Engine {
             self.insert_new(tx, &env.policy, r, actor, Some(reason), custom).map(Some)
         })?;
         if r.status == DeploymentStatus::Approved {
-            return self.execute(project, &r.id, actor, executor, &ExecuteOptions::default());
+            return match self.execute_as(project, &r.id, actor, executor, &ExecuteOptions::default()) {
+                Ok(done) => Ok(done),
+                Err(e) => {
+                    // INVARIANT: an automatic rollback that cannot start (another deployment holds
+                    // the environment, the target changed) leaves no approved rollback behind that
+                    // could run later by surprise: it is cancelled, audited, and the error returned.
+                    let why = format!("the rollback could not start: {e}");
+                    // If someone else started it meanwhile, it is theirs now: leave it.
+                    let _started_elsewhere = self.cancel_as(project, &r.id, actor, &why);
+                    Err(e)
+                }
+            };
         }
         Ok(r)
     }

@@ -175,10 +175,10 @@ impl Engine {
                 if s.approvals.automatic {
                     out.push(Error::PolicyViolation(format!("environment `{}` needs no approval for this deployment", d.environment)));
                 } else {
-                    if policy.four_eyes && actor.id == d.requested_by {
+                    if policy.four_eyes && actor.is(&d.requested_by) {
                         out.push(Error::SelfApproval(actor.id.clone()));
                     }
-                    if s.approvals.rules.iter().any(|r| r.approvers.contains(&actor.id)) {
+                    if s.approvals.rules.iter().any(|r| r.approvers.iter().any(|a| actor.is(a))) {
                         out.push(Error::Conflict(format!("actor `{}` has already approved this deployment", actor.id)));
                     }
                     if let Err(e) = pick_rule(&s.approvals, actor, opts.rule) {
@@ -206,7 +206,7 @@ impl Engine {
                 if !open {
                     out.push(Error::InvalidTransition { action: "cancel", from: d.status, to: Some(DeploymentStatus::Cancelled) });
                 }
-                let may = actor.id == d.requested_by || (!policy.cancel_roles.is_empty() && actor.has_any_role(&policy.cancel_roles));
+                let may = actor.is(&d.requested_by) || (!policy.cancel_roles.is_empty() && actor.has_any_role(&policy.cancel_roles));
                 if !may {
                     out.push(Error::Forbidden(format!(
                         "actor `{}` may not cancel a deployment requested by `{}`: needs one of the roles {}",
@@ -218,12 +218,13 @@ impl Engine {
             }
             Action::Execute => self.execute_blockers(tx, s, actor, opts, report, &mut out)?,
             Action::Rollback => {
+                // Authorization first: someone who may not roll back learns nothing about the plan.
+                if let Err(e) = require_role(actor, &policy.rollback.roles, "roll back deployments") {
+                    out.push(e);
+                }
                 if d.status != DeploymentStatus::Deployed {
                     out.push(Error::InvalidTransition { action: "roll back", from: d.status, to: Some(DeploymentStatus::RolledBack) });
                 } else if let Err(e) = self.plan_rollback(tx, d, opts.rollback_target) {
-                    out.push(e);
-                }
-                if let Err(e) = require_role(actor, &policy.rollback.roles, "roll back deployments") {
                     out.push(e);
                 }
             }

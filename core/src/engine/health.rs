@@ -232,7 +232,7 @@ impl Engine {
         if let Some((why, roles)) = auto {
             let system = Actor { id: HEALTH_ACTOR.to_owned(), roles };
             let opts = RollbackOptions { target: None, reason: format!("automatic rollback: {why}") };
-            match self.rollback(project, deployment_id, &system, executor, &opts) {
+            match self.rollback_as(project, deployment_id, &system, executor, &opts) {
                 Ok(r) => rollback = Some(r),
                 Err(e) => rollback_error = Some(e.to_string()),
             }

@@ -219,7 +219,7 @@ impl Engine {
             let status_before = s.d.status;
             let d = &mut s.d;
             // A void (stale or expired) earlier approval by the same person is replaced.
-            d.approvals.retain(|a| a.actor_id != actor.id);
+            d.approvals.retain(|a| !actor.is(&a.actor_id));
             d.approvals.push(Approval {
                 actor_id: actor.id.clone(),
                 at: now,
@@ -257,6 +257,11 @@ impl Engine {
     pub fn cancel(&self, project: &str, deployment_id: &str, actor: &Actor, reason: Option<&str>) -> Result<Deployment> {
         actor.check()?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty()).unwrap_or("");
+        self.decide(project, deployment_id, actor, Action::Cancel, reason, DeploymentStatus::Cancelled)
+    }
+
+    /// [`Engine::cancel`] for an actor already checked, or the engine's own.
+    pub(super) fn cancel_as(&self, project: &str, deployment_id: &str, actor: &Actor, reason: &str) -> Result<Deployment> {
         self.decide(project, deployment_id, actor, Action::Cancel, reason, DeploymentStatus::Cancelled)
     }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod artifacts;
+mod cache;
 mod config;
 mod execute;
 mod freeze;
@@ -35,7 +36,7 @@ use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Subscriber};
 use crate::model::{Actor, Deployment, Environment, Project};
-use crate::store::{SqliteStore, Store, StoreTx};
+use crate::store::{Store, StoreTx};
 use crate::validation::Validator;
 
 type Validators = BTreeMap<String, Arc<dyn Validator>>;
@@ -49,6 +50,8 @@ pub struct Engine {
     validators: RwLock<Validators>,
     subscribers: RwLock<Subscribers>,
     signing_key: RwLock<Option<Vec<u8>>>,
+    /// The hot read cache of [`Engine::active_version`] (see `cache.rs`).
+    cache: cache::ActiveCache,
 }
 
 impl std::fmt::Debug for Engine {
@@ -59,9 +62,10 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Opens the embedded SQLite store at `path` (created if missing; `:memory:` for a private
-    /// in-memory store) with the system clock.
+    /// in-memory store), or the PostgreSQL store at a `postgres://` / `postgresql://` URL
+    /// (migrated if needed), with the system clock.
     pub fn open(path: &str) -> Result<Self> {
-        Ok(Self::with_store(Box::new(SqliteStore::open(path)?), Arc::new(SystemClock)))
+        Ok(Self::with_store(crate::store::open(path)?, Arc::new(SystemClock)))
     }
 
     /// An in-memory engine (tests, demos).
@@ -77,6 +81,7 @@ impl Engine {
             validators: RwLock::new(BTreeMap::new()),
             subscribers: RwLock::new(BTreeMap::new()),
             signing_key: RwLock::new(None),
+            cache: cache::ActiveCache::new(),
         }
     }
 

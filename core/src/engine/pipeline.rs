@@ -128,6 +128,8 @@ impl Engine {
         if stage.len() > MAX_STAGE_BYTES {
             return Err(Error::invalid_input(format!("stage names are at most {MAX_STAGE_BYTES} bytes")));
         }
+        crate::store::check_stored_text("a log line", line)?;
+        crate::store::check_stored_text("a stage", stage)?;
         if line.len() > MAX_LOG_LINE_BYTES {
             return Err(Error::invalid_input(format!("log lines are at most {MAX_LOG_LINE_BYTES} bytes, got {}", line.len())));
         }

@@ -1,6 +1,7 @@
 //! Read-only queries, every one scoped to a project.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::gate::{Action, GateOptions};
 use super::{Engine, admin::public_env, need_deployment, need_env, need_project};
@@ -77,9 +78,45 @@ impl Engine {
         })
     }
 
-    /// The live version of one entity in an environment (the hot path: one indexed lookup).
-    /// `None` when nothing is live for it.
+    /// The live version of one entity in an environment (the hot path). `None` when nothing is
+    /// live for it. Always fresh: served from an in-process cache only while the store reports
+    /// that nobody (this engine, another connection or another process) committed a change
+    /// since the cached answer was read; otherwise one indexed lookup.
     pub fn active_version(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str) -> Result<Option<ActiveEntry>> {
+        Ok(self.active_version_shared(project, environment, entity_type, entity_id)?.map(Arc::unwrap_or_clone))
+    }
+
+    /// [`Engine::active_version`] without copying the entry: the cached entry itself, shared.
+    pub fn active_version_shared(
+        &self,
+        project: &str,
+        environment: &str,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Result<Option<Arc<ActiveEntry>>> {
+        let Some(stamp) = self.store.change_stamp() else {
+            return Ok(self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new));
+        };
+        let key = [project, environment, entity_type, entity_id];
+        let hash = self.cache.hash(key);
+        if let Some(hit) = self.cache.get(&stamp, hash, key) {
+            return Ok(hit);
+        }
+        // INVARIANT: the stamp was taken before this read (see `cache.rs`).
+        let answer = self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new);
+        self.cache.put(stamp, hash, key, answer.clone());
+        Ok(answer)
+    }
+
+    /// [`Engine::active_version`] straight from the store, bypassing the cache (to compare).
+    #[doc(hidden)]
+    pub fn active_version_uncached(
+        &self,
+        project: &str,
+        environment: &str,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Result<Option<ActiveEntry>> {
         self.read(|tx| tx.active(project, environment, entity_type, entity_id))
     }
 

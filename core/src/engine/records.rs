@@ -20,6 +20,7 @@ pub(crate) trait Kind: Serialize + DeserializeOwned {
 /// Inserts or replaces `value` in `project`.
 pub(crate) fn put<T: Kind>(tx: &dyn StoreTx, project: &str, value: &T) -> Result<()> {
     let doc = serde_json::to_string(value).map_err(|e| Error::storage(format!("cannot serialize {}: {e}", T::KIND)))?;
+    crate::store::check_stored_text(T::KIND, &doc)?;
     tx.put_record(&Record {
         project_id: project.to_owned(),
         kind: T::KIND.to_owned(),

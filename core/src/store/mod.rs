@@ -3,10 +3,31 @@
 //! writer (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SERIALIZABLE` or row locks), and must enforce
 //! the compare-and-set in [`StoreTx::update_deployment`] and [`StoreTx::update_environment`].
 
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_records;
+#[cfg(feature = "postgres")]
+mod postgres_tx;
+mod shm;
 mod sqlite;
 mod sqlite_records;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// Opens the store `path_or_url` names: a `postgres://` or `postgresql://` URL is a
+/// [`PostgresStore`], anything else a SQLite file (or `:memory:`) for [`SqliteStore`].
+pub fn open(path_or_url: &str) -> Result<Box<dyn Store>> {
+    if path_or_url.starts_with("postgres://") || path_or_url.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return Ok(Box::new(PostgresStore::open(path_or_url)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(crate::error::Error::invalid_input("this build of deploygov has no postgres store (cargo feature `postgres`)"));
+    }
+    Ok(Box::new(SqliteStore::open(path_or_url)?))
+}
 
 use crate::audit::AuditEntry;
 use crate::error::Result;
@@ -23,6 +44,31 @@ pub trait Store: Send + Sync {
     fn read(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()>;
     /// Runs `f` in a write transaction: committed when `f` returns `Ok`, rolled back otherwise.
     fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()>;
+    /// A stamp that is equal between two calls only if no transaction that may have changed the
+    /// active state committed in between, by this store or by anyone else (another connection,
+    /// another process). `None` when the store cannot tell right now: the engine then reads from
+    /// the store instead of its cache. The default never tells (no caching).
+    ///
+    /// INVARIANT: it must be cheap (it runs on every cached read) and must be taken *before* the
+    /// read it vouches for: the engine fills its cache with data read after the stamp was taken,
+    /// and serves it only while the stamp is unchanged.
+    fn change_stamp(&self) -> Option<ChangeStamp> {
+        None
+    }
+}
+
+/// See [`Store::change_stamp`]: opaque, compared for equality only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeStamp {
+    own: u64,
+    other: [u8; shm::HEADER_LEN],
+}
+
+impl ChangeStamp {
+    /// A stamp from a store's own change counter (for stores whose every writer is in-process).
+    pub fn new(counter: u64) -> Self {
+        Self { own: counter, other: [0; shm::HEADER_LEN] }
+    }
 }
 
 /// Operations available inside a transaction. Every lookup is scoped to a project.
@@ -88,6 +134,34 @@ pub trait StoreTx {
     fn insert_audit(&self, e: &AuditEntry) -> Result<()>;
     /// Entries with `seq > after`, in order, at most `limit`.
     fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The same entries as [`StoreTx::audit_page`], as stored (text, unparsed), each passed to
+    /// `f` in order; stops at the first error. Returns how many were passed.
+    fn audit_scan(&self, after: i64, limit: u32, f: &mut dyn FnMut(&crate::audit::StoredEntry<'_>) -> Result<()>) -> Result<u32> {
+        let mut n = 0;
+        for e in self.audit_page(after, limit)? {
+            let (at, before, after) = (
+                e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                serde_json::to_string(&e.before).unwrap_or_default(),
+                serde_json::to_string(&e.after).unwrap_or_default(),
+            );
+            f(&crate::audit::StoredEntry {
+                seq: e.seq,
+                at: &at,
+                actor_id: &e.actor_id,
+                action: &e.action,
+                project_id: e.project_id.as_deref(),
+                object_type: &e.object_type,
+                object_id: &e.object_id,
+                before: &before,
+                after: &after,
+                reason: e.reason.as_deref(),
+                prev_hash: &e.prev_hash,
+                hash: &e.hash,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
     /// Entries of a project (optionally one object), with `seq > after`, in order.
     fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 
@@ -150,4 +224,54 @@ pub struct LogLine {
     pub stage: String,
     /// The text.
     pub line: String,
+}
+
+/// Largest record (deployment, environment, version document, audit before/after, governed
+/// record) a store accepts: 1 MiB of JSON. Larger input is `invalid_input`, never half-stored.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
+/// Refuses text no store may hold: a NUL character (PostgreSQL text cannot hold it, and an id or
+/// message with one is truncated by C consumers), and more than [`MAX_RECORD_BYTES`]. `doc` is
+/// plain text or JSON (where a NUL appears as the escape `\u0000`). Both stores call this on
+/// everything they write, so they accept and refuse exactly the same input.
+pub fn check_stored_text(what: &str, doc: &str) -> crate::error::Result<()> {
+    if doc.len() > MAX_RECORD_BYTES {
+        return Err(crate::error::Error::invalid_input(format!("{what} is too large: {} bytes, at most {MAX_RECORD_BYTES}", doc.len())));
+    }
+    if doc.contains('\0') || has_nul_escape(doc) {
+        return Err(crate::error::Error::invalid_input(format!("{what} contains a NUL character")));
+    }
+    Ok(())
+}
+
+/// Whether JSON text holds the escape `\u0000` (an odd run of backslashes before `u0000`; an even
+/// run is an escaped backslash followed by the letters `u0000`).
+fn has_nul_escape(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = json.get(from..).and_then(|rest| rest.find("u0000")) {
+        let at = from + pos;
+        let slashes = bytes.get(..at).map_or(0, |head| head.iter().rev().take_while(|b| **b == b'\\').count());
+        if slashes % 2 == 1 {
+            return true;
+        }
+        from = at + 5;
+    }
+    false
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(has_nul_escape(r#"{"a":"x\u0000y"}"#));
+        assert!(has_nul_escape(r#"{"a":"\\\u0000"}"#));
+        assert!(!has_nul_escape(r#"{"a":"\\u0000"}"#), "a backslash, then the letters u0000");
+        assert!(!has_nul_escape(r#"{"a":"u0000"}"#));
+        assert!(check_stored_text("t", "a\0b").is_err());
+        assert!(check_stored_text("t", &"x".repeat(MAX_RECORD_BYTES + 1)).is_err());
+        assert!(check_stored_text("t", "fine").is_ok());
+    }
 }

@@ -1,6 +1,9 @@
 //! The embedded SQLite store (rusqlite, bundled SQLite): WAL, busy timeout, migrations through
-//! `rusqlite_migration`, one connection per engine behind a mutex.
+//! `rusqlite_migration`; per engine one write connection and (for a file) one read connection,
+//! each behind a mutex, so reads never queue behind a write transaction.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -8,7 +11,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use serde::de::DeserializeOwned;
 
-use super::{LogLine, Record, Store, StoreTx, sqlite_records as rec};
+use super::shm::{HEADER_LEN, ShmWatch};
+use super::{ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -63,7 +67,24 @@ fn enable_wal(conn: &Connection) -> Result<String> {
 /// SQLite-backed [`Store`]. Safe to share between threads; several processes may open the same
 /// file (WAL mode; writers are serialized by `BEGIN IMMEDIATE`).
 pub struct SqliteStore {
+    /// The write connection; also the read connection of a `:memory:` store.
     conn: Mutex<Connection>,
+    /// A file store's read connection (`query_only`): reads run in their own WAL snapshot.
+    reader: Option<Mutex<Connection>>,
+    /// Bumped after every write transaction that called `apply_activation` (see `run`).
+    generation: AtomicU64,
+    /// How commits by other connections are detected (see [`Store::change_stamp`]).
+    watch: Watch,
+}
+
+/// How [`SqliteStore`] notices commits by other connections and processes.
+enum Watch {
+    /// `:memory:`: private to this store, so only its own writes exist.
+    Memory,
+    /// The WAL-index header in `<db>-shm` (one `pread`).
+    Shm(ShmWatch),
+    /// `PRAGMA data_version` on the read connection, where the `-shm` cannot be read.
+    DataVersion,
 }
 
 impl SqliteStore {
@@ -86,37 +107,85 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
-        Ok(Self { conn: Mutex::new(conn) })
+        if path == ":memory:" {
+            return Ok(Self { conn: Mutex::new(conn), reader: None, generation: AtomicU64::new(0), watch: Watch::Memory });
+        }
+        let reader = Connection::open(path)?;
+        reader.busy_timeout(BUSY_TIMEOUT)?;
+        reader.pragma_update(None, "foreign_keys", "ON")?;
+        reader.pragma_update(None, "query_only", "ON")?;
+        let watch = conn.path().and_then(ShmWatch::open).map_or(Watch::DataVersion, Watch::Shm);
+        Ok(Self { conn: Mutex::new(conn), reader: Some(Mutex::new(reader)), generation: AtomicU64::new(0), watch })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back on
         // drop), so a poisoned mutex is safe to reuse.
-        self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn run(&self, behavior: TransactionBehavior, commit: bool, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(behavior)?;
-        f(&SqliteTx(&tx))?;
-        if commit {
-            tx.commit()?;
+    /// The connection reads run on.
+    fn read_conn(&self) -> &Mutex<Connection> {
+        self.reader.as_ref().unwrap_or(&self.conn)
+    }
+
+    fn run(
+        &self,
+        conn: &Mutex<Connection>,
+        behavior: TransactionBehavior,
+        commit: bool,
+        f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = Self::lock(conn);
+        let activated = Cell::new(false);
+        let out = (|| {
+            let tx = conn.transaction_with_behavior(behavior)?;
+            f(&SqliteTx(&tx, &activated))?;
+            if commit {
+                tx.commit()?;
+            }
+            Ok(())
+        })();
+        // INVARIANT: every change of the active state goes through `apply_activation`, which
+        // sets `activated`; the generation moves only once the transaction has ended (committed,
+        // or rolled back: a needless invalidation, never a stale one). A reader takes the stamp
+        // before it reads, so a cache entry is never filled from a state older than its stamp,
+        // and (WAL snapshot isolation; a `:memory:` store's one connection is locked for the
+        // whole write) no read ever sees an uncommitted activation. New write paths that call
+        // `apply_activation` are covered without any change here.
+        if activated.get() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
-        Ok(())
+        out
     }
 }
 
 impl Store for SqliteStore {
     fn read(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
-        self.run(TransactionBehavior::Deferred, false, f)
+        self.run(self.read_conn(), TransactionBehavior::Deferred, false, f)
     }
 
     fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
-        self.run(TransactionBehavior::Immediate, true, f)
+        self.run(&self.conn, TransactionBehavior::Immediate, true, f)
+    }
+
+    fn change_stamp(&self) -> Option<ChangeStamp> {
+        let own = self.generation.load(Ordering::SeqCst);
+        let mut other = [0u8; HEADER_LEN];
+        match &self.watch {
+            Watch::Memory => {}
+            Watch::Shm(w) => other = w.header()?,
+            Watch::DataVersion => {
+                let v: i64 = Self::lock(self.read_conn()).query_row("PRAGMA data_version", [], |r| r.get(0)).ok()?;
+                other.get_mut(..8)?.copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        Some(ChangeStamp { own, other })
     }
 }
 
-struct SqliteTx<'a>(&'a Connection);
+/// A transaction: the connection, and whether `apply_activation` ran in it.
+struct SqliteTx<'a>(&'a Connection, &'a Cell<bool>);
 
 pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
@@ -127,7 +196,9 @@ pub(super) fn from_micros(v: i64) -> rusqlite::Result<DateTime<Utc>> {
 }
 
 fn to_doc<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::storage(format!("cannot serialize record: {e}")))
+    let doc = serde_json::to_string(v).map_err(|e| Error::storage(format!("cannot serialize record: {e}")))?;
+    super::check_stored_text("a record", &doc)?;
+    Ok(doc)
 }
 
 fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
@@ -416,6 +487,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn apply_activation(&self, project: &str, c: &HistoryEntry) -> Result<i64> {
+        self.1.set(true);
         match &c.version_tag {
             Some(tag) => self
                 .0
@@ -480,6 +552,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_audit(&self, e: &AuditEntry) -> Result<()> {
+        super::check_stored_text("an audit reason", e.reason.as_deref().unwrap_or(""))?;
         let json = |v: &serde_json::Value| to_doc(v);
         self.0
             .prepare_cached(&format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"))?
@@ -508,6 +581,49 @@ impl StoreTx for SqliteTx<'_> {
         let mut st = self.0.prepare_cached(&format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
         let rows = st.query_map(params![after, limit], audit_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         audit_finish(rows)
+    }
+
+    fn audit_scan(&self, after: i64, limit: u32, f: &mut dyn FnMut(&crate::audit::StoredEntry<'_>) -> Result<()>) -> Result<u32> {
+        let mut st = self.0.prepare_cached(&format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+        let mut rows = st.query(params![after, limit])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            // Borrowed text. A column of another type (tampering) reads as empty or null and
+            // blanks the stored hash, which no entry hashes to, so verification names this row.
+            let typed = Cell::new(true);
+            let text = |i: usize| {
+                r.get_ref(i).ok().and_then(|v| v.as_str().ok()).unwrap_or_else(|| {
+                    typed.set(false);
+                    ""
+                })
+            };
+            let opt = |i: usize| {
+                r.get_ref(i).ok().and_then(|v| v.as_str_or_null().ok()).unwrap_or_else(|| {
+                    typed.set(false);
+                    None
+                })
+            };
+            let mut e = crate::audit::StoredEntry {
+                seq: r.get(0)?,
+                at: text(1),
+                actor_id: text(2),
+                action: text(3),
+                project_id: opt(4),
+                object_type: text(5),
+                object_id: text(6),
+                before: text(7),
+                after: text(8),
+                reason: opt(9),
+                prev_hash: text(10),
+                hash: text(11),
+            };
+            if !typed.get() {
+                e.hash = "";
+            }
+            f(&e)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {

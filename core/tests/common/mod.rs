@@ -17,14 +17,107 @@ pub fn clock() -> ManualClock {
     ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 15, 9, 0, 0).unwrap())
 }
 
-/// An in-memory engine with a manual clock, project `japm`, environments development, staging,
-/// production with the default policies.
+/// An engine with a manual clock on a fresh [`store`], project `japm`, environments
+/// development, staging, production with the default policies.
 pub fn engine() -> (Engine, ManualClock) {
     let c = clock();
-    let store = deploygov::store::SqliteStore::open(":memory:").unwrap();
-    let e = Engine::with_store(Box::new(store), Arc::new(c.clone()));
+    let e = Engine::with_store(store(), Arc::new(c.clone()));
     setup(&e);
     (e, c)
+}
+
+/// The PostgreSQL server the tests run against (`DEPLOYGOV_TEST_POSTGRES_URL`), when set.
+pub fn pg_url() -> Option<String> {
+    std::env::var("DEPLOYGOV_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// Whether the tests run against PostgreSQL. `skip_on_postgres(reason)` returns true (and says
+/// why) in a test that only makes sense on SQLite, which then returns early.
+pub fn skip_on_postgres(reason: &str) -> bool {
+    if pg_url().is_some() {
+        eprintln!("skipped under postgres: {reason}");
+        return true;
+    }
+    false
+}
+
+/// A fresh, empty store: a new schema `t_<uuid>` of the PostgreSQL server when
+/// `DEPLOYGOV_TEST_POSTGRES_URL` is set (dropped with the store), SQLite `:memory:` otherwise.
+pub fn store() -> Box<dyn deploygov::store::Store> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = pg_url() {
+        return Box::new(pg::TempSchema::new(&url));
+    }
+    Box::new(deploygov::store::SqliteStore::open(":memory:").unwrap())
+}
+
+/// What `Engine::open` is given for a fresh store that several engines and processes share: a
+/// SQLite file in `dir`, or under PostgreSQL a URL whose `search_path` is a new schema.
+pub fn shared_location(dir: &std::path::Path) -> String {
+    match pg_url() {
+        Some(url) => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}options=-csearch_path%3D{}", pg::schema_name())
+        }
+        None => dir.join("gov.db").to_str().unwrap().to_owned(),
+    }
+}
+
+/// Test schemas on the PostgreSQL server.
+pub mod pg {
+    /// A new schema name.
+    pub fn schema_name() -> String {
+        format!("t_{}", uuid::Uuid::now_v7().simple())
+    }
+
+    /// A PostgreSQL store in its own new schema, dropped (with everything in it) on drop.
+    #[cfg(feature = "postgres")]
+    pub struct TempSchema {
+        inner: Option<deploygov::store::PostgresStore>,
+        url: String,
+        schema: String,
+    }
+
+    #[cfg(feature = "postgres")]
+    impl TempSchema {
+        pub fn new(url: &str) -> Self {
+            let schema = schema_name();
+            let inner = deploygov::store::PostgresStore::open_in_schema(url, &schema).unwrap();
+            Self { inner: Some(inner), url: url.to_owned(), schema }
+        }
+
+        /// The schema's name.
+        pub fn schema(&self) -> &str {
+            &self.schema
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    impl deploygov::store::Store for TempSchema {
+        fn read(&self, f: &mut dyn FnMut(&dyn deploygov::store::StoreTx) -> deploygov::Result<()>) -> deploygov::Result<()> {
+            self.inner.as_ref().unwrap().read(f)
+        }
+
+        fn write(&self, f: &mut dyn FnMut(&dyn deploygov::store::StoreTx) -> deploygov::Result<()>) -> deploygov::Result<()> {
+            self.inner.as_ref().unwrap().write(f)
+        }
+
+        fn change_stamp(&self) -> Option<deploygov::store::ChangeStamp> {
+            self.inner.as_ref().unwrap().change_stamp()
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    impl Drop for TempSchema {
+        fn drop(&mut self) {
+            // Close the store's connections first; a failure only leaves a schema behind in a
+            // throwaway server.
+            self.inner.take();
+            if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema));
+            }
+        }
+    }
 }
 
 pub fn setup(e: &Engine) {

@@ -1,0 +1,194 @@
+//! The workloads of issue 8 from Rust, for `scripts/bench.sh` (which runs the same from Python
+//! and Node and prints one table). Not a criterion benchmark: fixed iteration counts, one
+//! wall-clock measurement each, so that three languages can be compared over the same data set.
+//!
+//! ```text
+//! bench_workloads generate <deployments>      # prints: db=<path> cursor=<id> at=<rfc3339>
+//! bench_workloads run <db> <cursor> <at> [--quick]
+//! bench_workloads hot <db> <reads> shared|owned|uncached   # only hot reads (for callgrind)
+//! ```
+//!
+//! `generate` uses the benchmarks' generator (`core/benches/support`); set
+//! `DEPLOYGOV_BENCH_KEEP=1` (and `DEPLOYGOV_BENCH_DIR`) so the database outlives the command.
+//! `run` prints one line per workload: `rust <workload> <per second> <µs per operation>`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "a benchmark fails loudly")]
+#![allow(missing_docs, reason = "an example")]
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use deploygov::{
+    ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, ExecuteOptions, ItemSpec, NoopExecutor, RiskLevel,
+    RollbackOptions, VersionSpec,
+};
+use support::{Dataset, ENTITIES, ENTITY_TYPE, ENV, PROJECT, Rng, admin, entity_id};
+
+fn report(workload: &str, ops: f64, elapsed: Duration) {
+    let per_op = elapsed.as_secs_f64() / ops;
+    println!("rust {workload} {:.0} {:.3}", 1.0 / per_op, per_op * 1e6);
+}
+
+/// Runs `f` in rounds of `batch` until `budget` has passed; returns (operations, time).
+fn timed(budget: Duration, batch: u64, mut f: impl FnMut()) -> (f64, Duration) {
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < budget {
+        for _ in 0..batch {
+            f();
+        }
+        n += batch;
+    }
+    (n as f64, started.elapsed())
+}
+
+fn lifecycle(e: &Engine, eid: &str, tag: &str) -> String {
+    let spec = VersionSpec { entity_type: ENTITY_TYPE.into(), entity_id: eid.into(), version_tag: tag.into(), ..Default::default() };
+    e.register_version(PROJECT, &spec, &admin("alice")).unwrap();
+    let item = ItemSpec {
+        entity_type: ENTITY_TYPE.into(),
+        entity_id: eid.into(),
+        version_tag: tag.into(),
+        change_message: None,
+        risk: RiskLevel::Low,
+    };
+    let req = DeploymentRequest { environment: ENV.into(), name: format!("{eid}-{tag}"), items: vec![item], ..Default::default() };
+    let d = e.request_deployment(PROJECT, &req, &admin("alice")).unwrap();
+    e.approve(PROJECT, &d.id, &admin("bob"), &ApproveOptions::default()).unwrap();
+    e.approve(PROJECT, &d.id, &admin("carol"), &ApproveOptions::default()).unwrap();
+    let done = e.execute(PROJECT, &d.id, &admin("bob"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
+    assert_eq!(done.status, DeploymentStatus::Deployed);
+    done.id
+}
+
+/// `verify_audit` as it was before it hashed the stored text: pages of parsed entries, each
+/// re-canonicalized through `serde_json::Value` (for a before/after comparison in one run).
+fn verify_by_reparsing(db: &str) -> i64 {
+    use deploygov::store::{SqliteStore, Store};
+    let store = SqliteStore::open(db).unwrap();
+    let mut prev = deploygov::audit::GENESIS_HASH.to_owned();
+    let mut seq = 0;
+    store
+        .read(&mut |tx| {
+            loop {
+                let page = tx.audit_page(seq, 1000)?;
+                for e in &page {
+                    assert_eq!((e.seq, &e.prev_hash), (seq + 1, &prev));
+                    assert_eq!(deploygov::audit::entry_hash(e)?, e.hash);
+                    prev.clone_from(&e.hash);
+                    seq = e.seq;
+                }
+                if page.len() < 1000 {
+                    return Ok(());
+                }
+            }
+        })
+        .unwrap();
+    seq
+}
+
+fn run(db: &str, cursor: &str, at: &str, quick: bool) {
+    let e = Engine::open(db).unwrap();
+    let ids: Vec<String> = (0..ENTITIES).map(entity_id).collect();
+    let budget = Duration::from_millis(if quick { 1000 } else { 3000 });
+    let mut rng = Rng::new(42);
+
+    let (n, t) = timed(budget, 10_000, || {
+        black_box(e.active_version_shared(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap());
+    });
+    report("hot_read_shared", n, t);
+    let (n, t) = timed(budget, 10_000, || {
+        black_box(e.active_version(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap());
+    });
+    report("hot_read", n, t);
+    let (n, t) = timed(budget, 1_000, || {
+        black_box(e.active_version_uncached(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap());
+    });
+    report("hot_read_uncached", n, t);
+
+    let filter = DeploymentFilter {
+        environment: Some(ENV.into()),
+        requested_by: Some("alice".into()),
+        cursor: Some(cursor.into()),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let (n, t) = timed(budget, 100, || {
+        black_box(e.list_deployments(PROJECT, &filter).unwrap());
+    });
+    report("list_deep", n, t);
+
+    let at = chrono::DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&chrono::Utc);
+    let (n, t) = timed(budget, 1, || {
+        black_box(e.active_state_at(PROJECT, ENV, at).unwrap());
+    });
+    report("active_state_at", n, t);
+
+    let started = Instant::now();
+    let entries = e.verify_audit().unwrap().entries;
+    report("verify_audit_entries", entries as f64, started.elapsed());
+    let started = Instant::now();
+    assert_eq!(verify_by_reparsing(db), entries);
+    report("verify_audit_reparse_entries", entries as f64, started.elapsed());
+
+    let rounds = if quick { 200 } else { 1000 };
+    let started = Instant::now();
+    let mut last = String::new();
+    for i in 0..rounds {
+        last = lifecycle(&e, &entity_id(i % ENTITIES), &format!("3.{i}.0"));
+    }
+    // Includes registering the version (the other languages do the same).
+    report("lifecycle", f64::from(u32::try_from(rounds).unwrap()), started.elapsed());
+    black_box(last);
+
+    let mut spent = Duration::ZERO;
+    for i in 0..rounds / 2 {
+        let id = lifecycle(&e, &entity_id((i + 5000) % ENTITIES), &format!("4.{i}.0"));
+        let started = Instant::now();
+        let r =
+            e.rollback(PROJECT, &id, &admin("alice"), &NoopExecutor, &RollbackOptions { target: None, reason: "bench".into() }).unwrap();
+        spent += started.elapsed();
+        assert_eq!(r.status, DeploymentStatus::Deployed);
+    }
+    report("rollback", f64::from(u32::try_from(rounds / 2).unwrap()), spent);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("generate") => {
+            let n: usize = args.get(1).map_or(10_000, |s| s.parse().unwrap());
+            let ds = Dataset::generate(n, ENTITIES);
+            let e = Engine::open(ds.path_str()).unwrap();
+            let newest = e.list_deployments(PROJECT, &DeploymentFilter { limit: Some(1), ..Default::default() }).unwrap().items.remove(0);
+            // Half-way through the history (one deployment a minute).
+            let at = newest.requested_at - chrono::Duration::minutes(i64::try_from(n / 2).unwrap());
+            eprintln!("generated {} deployments, {} audit entries in {:.1?}", ds.deployments, ds.audit_entries, ds.generated_in);
+            println!("db={} cursor={} at={}", ds.path_str(), ds.deep_cursor, at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        }
+        Some("hot") if args.len() >= 4 => {
+            // For callgrind: `hot <db> <reads> shared|owned|uncached` (instructions per read =
+            // the difference between two read counts, divided).
+            let e = Engine::open(&args[1]).unwrap();
+            let n: usize = args[2].parse().unwrap();
+            let mut rng = Rng::new(7);
+            let ids: Vec<String> = (0..ENTITIES).map(entity_id).collect();
+            for _ in 0..n {
+                let id = &ids[rng.below(ids.len())];
+                match args[3].as_str() {
+                    "shared" => drop(black_box(e.active_version_shared(PROJECT, ENV, ENTITY_TYPE, id).unwrap())),
+                    "owned" => drop(black_box(e.active_version(PROJECT, ENV, ENTITY_TYPE, id).unwrap())),
+                    _ => drop(black_box(e.active_version_uncached(PROJECT, ENV, ENTITY_TYPE, id).unwrap())),
+                }
+            }
+        }
+        Some("run") if args.len() >= 4 => run(&args[1], &args[2], &args[3], args.iter().any(|a| a == "--quick")),
+        _ => {
+            eprintln!("usage: bench_workloads generate <deployments> | run <db> <cursor> <at> [--quick]");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+// The workloads of issue 8 from Node (scripts/bench.sh runs it; same data set and counts as
+// core/examples/bench_workloads.rs). Prints `node <workload> <per second> <µs per operation>`.
+//
+// usage: node bench_node.js <db> <cursor> <at> [--quick]
+'use strict'
+
+const { Engine } = require('../bindings/node')
+
+const P = 'bench'
+const ENV = 'production'
+const T = 'prompt_version'
+const ENTITIES = 10000
+const admin = (id) => ({ id, roles: ['admin'] })
+
+function report(workload, ops, seconds) {
+  const perOp = seconds / ops
+  console.log(`node ${workload} ${(1 / perOp).toFixed(0)} ${(perOp * 1e6).toFixed(3)}`)
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e9
+
+async function timed(budget, batch, f) {
+  const started = now()
+  let n = 0
+  while (now() - started < budget) {
+    for (let i = 0; i < batch; i++) await f()
+    n += batch
+  }
+  return [n, now() - started]
+}
+
+function timedSync(budget, batch, f) {
+  const started = now()
+  let n = 0
+  while (now() - started < budget) {
+    for (let i = 0; i < batch; i++) f()
+    n += batch
+  }
+  return [n, now() - started]
+}
+
+async function lifecycle(e, eid, tag) {
+  await e.registerVersion(P, { entity_type: T, entity_id: eid, version_tag: tag }, admin('alice'))
+  const item = { entity_type: T, entity_id: eid, version_tag: tag }
+  const d = await e.requestDeployment(P, { environment: ENV, name: `${eid}-${tag}`, items: [item] }, admin('alice'))
+  await e.approve(P, d.id, admin('bob'))
+  await e.approve(P, d.id, admin('carol'))
+  const done = await e.execute(P, d.id, admin('bob'))
+  if (done.status !== 'deployed') throw new Error(`not deployed: ${done.status}`)
+  return done.id
+}
+
+async function main() {
+  const [db, cursor, at] = process.argv.slice(2)
+  const quick = process.argv.includes('--quick')
+  const budget = quick ? 1 : 3
+  const e = await Engine.open(db)
+  const ids = Array.from({ length: ENTITIES }, (_, i) => `p${String(i).padStart(5, '0')}`)
+  let seed = 42
+  const picks = Array.from({ length: 4096 }, () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return ids[seed % ENTITIES]
+  })
+  let k = 0
+  report('hot_read', ...timedSync(budget, 1000, () => e.activeVersionSync(P, ENV, T, picks[(k = (k + 1) & 4095)])))
+  report('hot_read_async', ...(await timed(budget, 100, () => e.activeVersion(P, ENV, T, picks[(k = (k + 1) & 4095)]))))
+  const filter = { environment: ENV, requested_by: 'alice', cursor, limit: 50 }
+  report('list_deep', ...(await timed(budget, 10, () => e.listDeployments(P, filter))))
+  report('active_state_at', ...(await timed(budget, 1, () => e.activeStateAt(P, ENV, at))))
+
+  let started = now()
+  const { entries } = await e.verifyAudit()
+  report('verify_audit_entries', entries, now() - started)
+
+  const rounds = quick ? 200 : 1000
+  started = now()
+  for (let i = 0; i < rounds; i++) await lifecycle(e, ids[i % ENTITIES], `7.${i}.0`)
+  report('lifecycle', rounds, now() - started)
+
+  let spent = 0
+  for (let i = 0; i < rounds / 2; i++) {
+    const d = await lifecycle(e, ids[(i + 5000) % ENTITIES], `8.${i}.0`)
+    started = now()
+    await e.rollback(P, d, admin('alice'), { reason: 'bench' })
+    spent += now() - started
+  }
+  report('rollback', rounds / 2, spent)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,91 @@
+"""The workloads of issue 8 from Python (scripts/bench.sh runs it; same data set and counts as
+core/examples/bench_workloads.rs). Prints `python <workload> <per second> <µs per operation>`.
+
+usage: bench_python.py <db> <cursor> <at> [--quick]
+"""
+
+import random
+import sys
+import time
+from datetime import datetime
+
+import deploygov
+
+P, ENV, T = "bench", "production", "prompt_version"
+ENTITIES = 10_000
+
+
+def admin(name: str) -> dict:
+    return {"id": name, "roles": ["admin"]}
+
+
+def report(workload: str, ops: float, elapsed: float) -> None:
+    per_op = elapsed / ops
+    print(f"python {workload} {1 / per_op:.0f} {per_op * 1e6:.3f}", flush=True)
+
+
+def timed(budget: float, batch: int, f) -> tuple[float, float]:
+    started = time.perf_counter()
+    n = 0
+    while time.perf_counter() - started < budget:
+        for _ in range(batch):
+            f()
+        n += batch
+    return n, time.perf_counter() - started
+
+
+def lifecycle(e: deploygov.Engine, eid: str, tag: str) -> str:
+    e.register_version(P, {"entity_type": T, "entity_id": eid, "version_tag": tag}, admin("alice"))
+    item = {"entity_type": T, "entity_id": eid, "version_tag": tag}
+    d = e.request_deployment(P, {"environment": ENV, "name": f"{eid}-{tag}", "items": [item]}, admin("alice"))
+    e.approve(P, d.id, admin("bob"))
+    e.approve(P, d.id, admin("carol"))
+    done = e.execute(P, d.id, admin("bob"))
+    assert str(done.status) in ("deployed", "DeploymentStatus.DEPLOYED"), done.status
+    return done.id
+
+
+def main() -> None:
+    db, cursor, at = sys.argv[1], sys.argv[2], sys.argv[3]
+    quick = "--quick" in sys.argv
+    budget = 1.0 if quick else 3.0
+    e = deploygov.Engine.open(db)
+    ids = [f"p{i:05}" for i in range(ENTITIES)]
+    rng = random.Random(42)
+    picks = [ids[rng.randrange(ENTITIES)] for _ in range(4096)]
+    k = [0]
+
+    def hot() -> None:
+        k[0] = (k[0] + 1) & 4095
+        e.active_version(P, ENV, T, picks[k[0]])
+
+    report("hot_read", *timed(budget, 1000, hot))
+
+    report(
+        "list_deep",
+        *timed(budget, 10, lambda: e.list_deployments(P, environment=ENV, requested_by="alice", cursor=cursor, limit=50)),
+    )
+    when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    report("active_state_at", *timed(budget, 1, lambda: e.active_state_at(P, ENV, when)))
+
+    started = time.perf_counter()
+    entries = e.verify_audit().entries
+    report("verify_audit_entries", entries, time.perf_counter() - started)
+
+    rounds = 200 if quick else 1000
+    started = time.perf_counter()
+    for i in range(rounds):
+        lifecycle(e, ids[i % ENTITIES], f"5.{i}.0")
+    report("lifecycle", rounds, time.perf_counter() - started)
+
+    spent = 0.0
+    for i in range(rounds // 2):
+        d = lifecycle(e, ids[(i + 5000) % ENTITIES], f"6.{i}.0")
+        started = time.perf_counter()
+        e.rollback(P, d, admin("alice"), reason="bench")
+        spent += time.perf_counter() - started
+    report("rollback", rounds // 2, spent)
+
+
+if __name__ == "__main__":
+    main()
