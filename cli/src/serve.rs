@@ -14,8 +14,9 @@ use crate::output;
 
 /// The page, served for `/` and `/deployments/{id}`.
 const PAGE: &str = include_str!("dashboard.html");
-/// The actor the dashboard's dry runs are asked for: no roles, reads only.
-const VIEWER: &str = "deploygov:dashboard";
+/// The actor the dashboard's dry runs are asked for: no roles, reads only (not a `deploygov:` id:
+/// those are reserved for the engine and refused from callers).
+const VIEWER: &str = "dashboard-viewer";
 /// Most deployments the timeline shows.
 const TIMELINE_LIMIT: u32 = 500;
 /// Most log lines the detail page shows.
