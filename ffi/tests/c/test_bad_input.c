@@ -345,7 +345,8 @@ static void test_empty_and_huge(DgEngine *e) {
   REFUSED(dg_project_create(e, "tab\there", "acme", "P", ALICE, &out), I);
   CHECK_MESSAGE_HAS("control characters");
 
-  /* 10 MB strings: refused as ids, accepted (and returned intact) as free text. */
+  /* 10 MB strings: refused as ids, and as free text (no stored record may exceed 1 MiB); nothing
+   * is written. Free text under the limit comes back intact. */
   size_t n = 10u * 1024u * 1024u;
   char *huge = malloc(n + 1);
   CHECK(huge != NULL);
@@ -354,12 +355,17 @@ static void test_empty_and_huge(DgEngine *e) {
   REFUSED(dg_project_create(e, huge, "acme", "Huge", ALICE, &out), I);
   CHECK_MESSAGE_HAS("longer than 256 bytes");
   REFUSED(dg_project_get(e, huge, &out), DG_ERROR_NOT_FOUND);
+  REFUSED(dg_project_create(e, "big", "acme", huge, ALICE, &out), I);
+  CHECK_MESSAGE_HAS("too large");
+  REFUSED(dg_project_get(e, "big", &out), DG_ERROR_NOT_FOUND);
+  huge[512u * 1024u] = '\0';
   CHECK_OK(dg_project_create(e, "big", "acme", huge, ALICE, &out));
   dg_string_free(out);
   CHECK_OK(dg_project_get(e, "big", &out));
   json_t *v = take_json(out);
-  CHECK(strlen(jstr(v, "name")) == n);
+  CHECK(strlen(jstr(v, "name")) == 512u * 1024u);
   json_decref(v);
+  huge[512u * 1024u] = 'a';
   /* 10 MB of nesting in free JSON metadata is refused by the decoder's depth limit, not by the
    * stack. */
   const char *prefix = "{\"entity_type\":\"a\",\"entity_id\":\"b\",\"version_tag\":\"1\",\"metadata\":";
