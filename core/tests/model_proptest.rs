@@ -385,10 +385,13 @@ fn step(e: &Engine, clock: &ManualClock, m: &mut Model, before: &Snap, c: &Cmd) 
                     (k, v)
                 })
                 .collect();
-            let target_ok = match &target_id {
-                Some(t) => earlier(t),
-                None => expected.values().any(Option::is_some),
-            };
+            // Nothing affected (later deployments changed every entity) is `not_found` with or
+            // without a target.
+            let target_ok = !expected.is_empty()
+                && match &target_id {
+                    Some(t) => earlier(t),
+                    None => expected.values().any(Option::is_some),
+                };
             let expect = prior.status == Deployed && a.has_any_role(&policy.rollback.roles) && target_ok;
             let x = TestExecutor::new(e, *fail);
             let opts = RollbackOptions { target: target_id.clone(), reason: "bad answers".into() };
