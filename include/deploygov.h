@@ -1192,6 +1192,25 @@ int32_t dg_active_version(const struct DgEngine *engine,
                           bool *out_found);
 
 /**
+ * Only the live version tag of one entity in an environment (`active_version_tag`): the
+ * lightest hot-path read, from the same always-fresh cache as `dg_active_version()`.
+ *
+ * On `DG_OK`, `*out_version_tag` receives an owned string (release with `dg_string_free()`)
+ * when something is live, and NULL when nothing is (an unknown project or environment is
+ * "nothing live" too). On an error it is left untouched.
+ *
+ * # Safety
+ * `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+ * NUL-terminated, the out-pointer writable).
+ */
+int32_t dg_active_version_tag(const struct DgEngine *engine,
+                              const char *project,
+                              const char *environment,
+                              const char *entity_type,
+                              const char *entity_id,
+                              char **out_version_tag);
+
+/**
  * Changes of the live version of one entity across environments, newest first: a JSON array of
  * `HistoryEntry` `{"seq","environment","entity_type","entity_id","version_tag"|null,
  * "deployment_id","at"}`. `limit` is NULL (the default, 50) or points to 1..500.

@@ -63,6 +63,7 @@ async function main() {
   })
   let k = 0
   report('hot_read', ...timedSync(budget, 1000, () => e.activeVersionSync(P, ENV, T, picks[(k = (k + 1) & 4095)])))
+  report('hot_read_tag', ...timedSync(budget, 1000, () => e.activeVersionTagSync(P, ENV, T, picks[(k = (k + 1) & 4095)])))
   report('hot_read_async', ...(await timed(budget, 100, () => e.activeVersion(P, ENV, T, picks[(k = (k + 1) & 4095)]))))
   const filter = { environment: ENV, requested_by: 'alice', cursor, limit: 50 }
   report('list_deep', ...(await timed(budget, 10, () => e.listDeployments(P, filter))))

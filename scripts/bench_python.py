@@ -61,6 +61,14 @@ def main() -> None:
 
     report("hot_read", *timed(budget, 1000, hot))
 
+    def hot_tags() -> None:
+        tag = e.active_version_tag
+        for key in picks:
+            tag(P, ENV, T, key)
+
+    n, spent = timed(budget, 10, hot_tags)
+    report("hot_read_tag", n * len(picks), spent)
+
     report(
         "list_deep",
         *timed(budget, 10, lambda: e.list_deployments(P, environment=ENV, requested_by="alice", cursor=cursor, limit=50)),

@@ -912,6 +912,14 @@ export declare class Engine {
    * waits behind a write).
    */
   activeVersionSync(project: string, environment: string, entityType: string, entityId: string): ActiveEntry | null
+  /** Only the live version tag of one entity, or `null` (`active_version_tag`). */
+  activeVersionTag(project: string, environment: string, entityType: string, entityId: string): Promise<string | null>
+  /**
+   * The lightest hot read, synchronously: only the live version tag of one entity, or
+   * `null`; a string instead of an entry object (on the calling thread, like
+   * `activeVersionSync`).
+   */
+  activeVersionTagSync(project: string, environment: string, entityType: string, entityId: string): string | null
   /**
    * What was live in an environment at the instant `at` (an ISO-8601 string), and for each
    * entity which deployment put it there and who requested, approved and executed it.

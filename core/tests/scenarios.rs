@@ -30,6 +30,7 @@ const NO_ACTOR: &[&str] = &[
     "list_deployments",
     "active_state",
     "active_version",
+    "active_version_tag",
     "entity_history",
     "compare_environments",
     "audit_log",
@@ -316,6 +317,10 @@ impl Run {
             "active_version" => {
                 a.allow(&["project", "environment", "entity_type", "entity_id"])?;
                 out(e.active_version(&a.project()?, &a.str("environment")?, &a.str("entity_type")?, &a.str("entity_id")?))
+            }
+            "active_version_tag" => {
+                a.allow(&["project", "environment", "entity_type", "entity_id"])?;
+                out(e.active_version_tag(&a.project()?, &a.str("environment")?, &a.str("entity_type")?, &a.str("entity_id")?))
             }
             "entity_history" => {
                 a.allow(&["project", "entity_type", "entity_id", "limit"])?;

@@ -1,5 +1,5 @@
 //! Read-only queries (and the dry run), every one scoped to a project, plus the typed hot path
-//! `dg_active_version`.
+//! `dg_active_version`, `dg_active_version_tag`.
 //!
 //! Common contract, stated in every `# Safety` section: `engine` is NULL or a live handle; every
 //! `const char *` is NULL or a NUL-terminated string valid for the call; a `const uint32_t *` is
@@ -309,6 +309,45 @@ pub unsafe extern "C" fn dg_active_version(
                     out_id.write(std::ptr::null_mut());
                 }
             }
+        }
+        Ok(())
+    })
+}
+
+/// Only the live version tag of one entity in an environment (`active_version_tag`): the
+/// lightest hot-path read, from the same always-fresh cache as `dg_active_version()`.
+///
+/// On `DG_OK`, `*out_version_tag` receives an owned string (release with `dg_string_free()`)
+/// when something is live, and NULL when nothing is (an unknown project or environment is
+/// "nothing live" too). On an error it is left untouched.
+///
+/// # Safety
+/// `engine` is NULL or a live handle; every other pointer is NULL or valid for the call (strings
+/// NUL-terminated, the out-pointer writable).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dg_active_version_tag(
+    engine: *const DgEngine,
+    project: *const c_char,
+    environment: *const c_char,
+    entity_type: *const c_char,
+    entity_id: *const c_char,
+    out_version_tag: *mut *mut c_char,
+) -> i32 {
+    guard(|| {
+        // SAFETY: the pointer contract above.
+        let (e, project, environment, entity_type, entity_id, out) = unsafe {
+            (
+                self::engine(engine)?,
+                text(project, "project")?,
+                text(environment, "environment")?,
+                text(entity_type, "entity_type")?,
+                text(entity_id, "entity_id")?,
+                Out::new(out_version_tag, "out_version_tag")?,
+            )
+        };
+        match e.active_version_tag(project, environment, entity_type, entity_id)? {
+            Some(tag) => out.string(&tag),
+            None => out.write(std::ptr::null_mut()),
         }
         Ok(())
     })

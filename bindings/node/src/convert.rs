@@ -50,7 +50,57 @@ pub(crate) fn string(v: Unknown<'_>, what: &str) -> Result<String, Failure> {
     if v.get_type().ok() != Some(ValueType::String) {
         return Err(wrong(what, "a string", &v));
     }
-    v.coerce_to_string().and_then(|s| s.into_utf8()).and_then(|s| s.into_owned()).map_err(|e| napi_failure(what, &e))
+    // SAFETY: `v` is a live value of the current call's environment (an argument of it), and
+    // it is a string (checked above): exactly what `String::from_napi_value` reads. This skips
+    // `coerce_to_string` (a new handle) and the copy of `into_utf8().into_owned()`: the hot read
+    // takes four of these per call.
+    unsafe { v.cast::<String>() }.map_err(|e| napi_failure(what, &e))
+}
+
+/// Bytes of a string argument kept on the stack by [`str_arg`].
+const INLINE_ARG: usize = 128;
+
+/// A string argument borrowed as `&str` without allocating when it is short (the hot read's
+/// four keys), and owned otherwise.
+pub(crate) struct StrArg {
+    inline: [u8; INLINE_ARG],
+    len: usize,
+    owned: Option<String>,
+}
+
+impl StrArg {
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.owned {
+            Some(s) => s,
+            // INVARIANT: `inline[..len]` was checked to be UTF-8 when the argument was read.
+            None => self.inline.get(..self.len).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A required string, as [`StrArg`]: one `napi_get_value_string_utf8` into a stack buffer when
+/// it fits, otherwise the usual owned read. Same errors as [`string`].
+pub(crate) fn str_arg(v: Unknown<'_>, what: &str) -> Result<StrArg, Failure> {
+    let raw = v.value();
+    let mut out = StrArg { inline: [0; INLINE_ARG], len: 0, owned: None };
+    let mut len = 0usize;
+    // SAFETY: `raw` is a live value of the current call's environment (an argument of it); the
+    // buffer pointer and its length describe `out.inline`, which napi fills with at most
+    // `INLINE_ARG - 1` bytes and a NUL, writing the byte count (without the NUL) to `len`.
+    let status = unsafe { napi::sys::napi_get_value_string_utf8(raw.env, raw.value, out.inline.as_mut_ptr().cast(), INLINE_ARG, &mut len) };
+    if status == napi::sys::Status::napi_string_expected {
+        return Err(wrong(what, "a string", &v));
+    }
+    if status != napi::sys::Status::napi_ok || len + 1 >= INLINE_ARG {
+        // Possibly cut short (or an unexpected status): the full read reports it properly.
+        out.owned = Some(string(v, what)?);
+        return Ok(out);
+    }
+    if out.inline.get(..len).and_then(|b| std::str::from_utf8(b).ok()).is_none() {
+        return Err(Failure::Type(format!("`{what}` cannot be read as UTF-8")));
+    }
+    out.len = len;
+    Ok(out)
 }
 
 /// An instant given as an ISO-8601 (RFC 3339) string, any offset (`2026-03-01T09:00:00Z`). A

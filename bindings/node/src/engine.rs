@@ -14,7 +14,8 @@ use serde_json::Value;
 use crate::callback::{JsCallback, JsExecutor, JsSubscriber, JsValidator};
 use crate::clock::ManualClock;
 use crate::convert::{
-    self, actor, array, bytes, object, opt_function, opt_i64, opt_object, opt_options, opt_string, opt_u32, property, string, time, to_json,
+    self, actor, array, bytes, object, opt_function, opt_i64, opt_object, opt_options, opt_string, opt_u32, property, str_arg, string,
+    time, to_json,
 };
 use crate::error::{self, Failure};
 use crate::task;
@@ -591,6 +592,55 @@ impl Engine {
     ) -> Result<Value> {
         let out = active_args(project, environment, entity_type, entity_id)
             .and_then(|(p, environment, et, eid)| task::guarded(|| to_json(&self.reader.active_version(&p, &environment, &et, &eid)?)));
+        out.map_err(|f| error::to_js(&env, f))
+    }
+
+    /// Only the live version tag of one entity, or `null` (`active_version_tag`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project: string, environment: string, entityType: string, entityId: string",
+        ts_return_type = "Promise<string | null>"
+    )]
+    pub fn active_version_tag<'e>(
+        &self,
+        env: &'e Env,
+        project: Unknown<'e>,
+        environment: Unknown<'e>,
+        entity_type: Unknown<'e>,
+        entity_id: Unknown<'e>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let a = active_args(project, environment, entity_type, entity_id);
+        self.run(env, a, |e, (p, environment, et, eid)| e.active_version_tag(&p, &environment, &et, &eid))
+    }
+
+    /// The lightest hot read, synchronously: only the live version tag of one entity, or
+    /// `null`; a string instead of an entry object (on the calling thread, like
+    /// `activeVersionSync`).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "project: string, environment: string, entityType: string, entityId: string",
+        ts_return_type = "string | null"
+    )]
+    pub fn active_version_tag_sync(
+        &self,
+        env: Env,
+        project: Unknown<'_>,
+        environment: Unknown<'_>,
+        entity_type: Unknown<'_>,
+        entity_id: Unknown<'_>,
+    ) -> Result<Option<String>> {
+        // The keys stay on the stack (`str_arg`): this is the face's lightest read.
+        let keys = (|| {
+            Ok((
+                str_arg(project, "project")?,
+                str_arg(environment, "environment")?,
+                str_arg(entity_type, "entityType")?,
+                str_arg(entity_id, "entityId")?,
+            ))
+        })();
+        let out = keys.and_then(|(p, environment, et, eid)| {
+            task::guarded(|| Ok(self.reader.active_version_tag(p.as_str(), environment.as_str(), et.as_str(), eid.as_str())?))
+        });
         out.map_err(|f| error::to_js(&env, f))
     }
 

@@ -87,6 +87,13 @@ test('the JAPM flow: request, 4-eyes, approvals, execute, queries, rollback, aud
   assert.deepEqual(e.activeVersionSync(P, 'production', 'prompt_version', 'chatbot'), live)
   assert.equal(await e.activeVersion(P, 'staging', 'prompt_version', 'chatbot'), null)
   assert.equal(e.activeVersionSync(P, 'staging', 'prompt_version', 'chatbot'), null)
+  assert.equal(await e.activeVersionTag(P, 'production', 'prompt_version', 'chatbot'), '1.0.0')
+  assert.equal(e.activeVersionTagSync(P, 'production', 'prompt_version', 'chatbot'), '1.0.0')
+  assert.equal(await e.activeVersionTag(P, 'staging', 'prompt_version', 'chatbot'), null)
+  assert.equal(e.activeVersionTagSync(P, 'staging', 'prompt_version', 'chatbot'), null)
+  // Keys longer than the stack buffer of the sync read take the owned path.
+  assert.equal(e.activeVersionTagSync(P, 'production', 'prompt_version', 'x'.repeat(300)), null)
+  assert.equal(e.activeVersionTagSync(P, 'production', 'prompt_version', 'é'.repeat(100)), null)
   const state = await e.activeState(P, 'production')
   assert.deepEqual(state, [live])
 

@@ -48,6 +48,8 @@ test('wrong argument types are TypeErrors with code INVALID_INPUT, as rejections
 test('synchronous methods and constructors throw the same TypeErrors', async () => {
   const { e } = await engine()
   throws(() => e.activeVersionSync(P, 'production', 'prompt_version'), 'INVALID_INPUT', TypeError)
+  throws(() => e.activeVersionTagSync(P, 'production', 'prompt_version'), 'INVALID_INPUT', TypeError)
+  throws(() => e.activeVersionTagSync(P, 'production', 42, 'chatbot'), 'INVALID_INPUT', TypeError)
   throws(() => e.registerValidator('v', 'not a function'), 'INVALID_INPUT', TypeError)
   throws(() => e.registerValidator(1, () => []), 'INVALID_INPUT', TypeError)
   throws(() => e.unregisterValidator(), 'INVALID_INPUT', TypeError)

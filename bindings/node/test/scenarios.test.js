@@ -23,6 +23,7 @@ const NO_ACTOR = [
   'list_deployments',
   'active_state',
   'active_version',
+  'active_version_tag',
   'entity_history',
   'compare_environments',
   'audit_log',
@@ -406,6 +407,13 @@ class Run {
       case 'active_version':
         a.allow(['project', 'environment', 'entity_type', 'entity_id'])
         return e.activeVersion(a.project(), a.str('environment'), a.str('entity_type'), a.str('entity_id'))
+      case 'active_version_tag': {
+        a.allow(['project', 'environment', 'entity_type', 'entity_id'])
+        const args = [a.project(), a.str('environment'), a.str('entity_type'), a.str('entity_id')]
+        const tag = await e.activeVersionTag(...args)
+        assert.equal(e.activeVersionTagSync(...args), tag, 'the sync and promise forms agree')
+        return tag
+      }
       case 'entity_history': {
         a.allow(['project', 'entity_type', 'entity_id', 'limit'])
         const limit = a.has('limit') ? integer(a.get('limit'), 'limit', 0, 2 ** 32 - 1) : null

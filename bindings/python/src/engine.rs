@@ -414,6 +414,19 @@ impl NativeEngine {
         self.run(py, move |e| e.active_version(&project, &environment, &entity_type, &entity_id))
     }
 
+    /// The tag alone, as `str` or `None`: no conversion through JSON (the lightest hot read).
+    fn active_version_tag(
+        &self,
+        py: Python<'_>,
+        project: String,
+        environment: String,
+        entity_type: String,
+        entity_id: String,
+    ) -> PyResult<Option<String>> {
+        let engine = self.engine()?;
+        py.detach(move || engine.active_version_tag(&project, &environment, &entity_type, &entity_id)).map_err(|e| to_py_err(py, e))
+    }
+
     /// `at` is RFC 3339 (the typed surface formats an aware `datetime`).
     fn active_state_at<'py>(&self, py: Python<'py>, project: String, environment: String, at: &str) -> PyResult<Bound<'py, PyAny>> {
         let at = parse_time(at)?;

@@ -143,6 +143,9 @@ def test_japm_production_flow(engine: Engine, clock: ManualClock) -> None:
     live = engine.active_version(P, "production", "prompt_version", "chatbot")
     assert isinstance(live, ActiveEntry) and live.version_tag == "1.0.0" and live.deployment_id == d.id
     assert engine.active_version(P, "production", "prompt_version", "nope") is None
+    assert engine.active_version_tag(P, "production", "prompt_version", "chatbot") == live.version_tag
+    assert engine.active_version_tag(P, "production", "prompt_version", "nope") is None
+    assert engine.active_version_tag("no-such-project", "production", "prompt_version", "chatbot") is None
     assert [a.version_tag for a in engine.active_state(P, "production")] == ["1.0.0"]
     audit = engine.verify_audit()
     assert audit.entries > 0 and len(audit.head_hash) == 64

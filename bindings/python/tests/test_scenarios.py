@@ -49,6 +49,7 @@ NO_ACTOR = {
     "list_deployments",
     "active_state",
     "active_version",
+    "active_version_tag",
     "entity_history",
     "compare_environments",
     "audit_log",
@@ -395,6 +396,9 @@ class Run:
         if op == "active_version":
             a.allow("project", "environment", "entity_type", "entity_id")
             return e.active_version(a.project(), a.get("environment"), a.get("entity_type"), a.get("entity_id"))
+        if op == "active_version_tag":
+            a.allow("project", "environment", "entity_type", "entity_id")
+            return e.active_version_tag(a.project(), a.get("environment"), a.get("entity_type"), a.get("entity_id"))
         if op == "entity_history":
             a.allow("project", "entity_type", "entity_id", "limit")
             return e.entity_history(a.project(), a.get("entity_type"), a.get("entity_id"), a.opt("limit", int))

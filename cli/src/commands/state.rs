@@ -42,9 +42,14 @@ pub fn status(ctx: &Ctx) -> CliResult<()> {
 /// `live ENV TYPE/ID`: the tag alone (for scripts), or the entry as JSON.
 pub fn live(ctx: &Ctx, environment: &str, entity: &str) -> CliResult<()> {
     let (t, id) = parse_entity(entity)?;
-    match ctx.engine.active_version(ctx.project()?, environment, &t, &id)? {
-        Some(a) if ctx.json() => output::json(&a),
-        Some(a) => output::line(&a.version_tag),
+    let project = ctx.project()?;
+    let found = if ctx.json() {
+        ctx.engine.active_version(project, environment, &t, &id)?.map(|a| output::json(&a))
+    } else {
+        ctx.engine.active_version_tag(project, environment, &t, &id)?.map(|tag| output::line(&tag))
+    };
+    match found {
+        Some(printed) => printed,
         None => Err(CliError::kind(
             ErrorCode::NotFound,
             format!("nothing is live for `{entity}` in `{environment}`"),

@@ -9,7 +9,7 @@
 //! are then refilled one entity at a time, lazily, as entities are read.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::{Arc, RwLock};
 
 use crate::model::ActiveEntry;
@@ -24,102 +24,174 @@ pub(crate) type Key<'a> = [&'a str; 4];
 /// A cached answer: the entity's live entry, or `None` when nothing is live for it.
 type Answer = Option<Arc<ActiveEntry>>;
 
+/// Keys this long or shorter are encoded on the stack.
+const INLINE_KEY: usize = 160;
+
+/// A [`Key`] encoded as one byte string: each part prefixed by its length (4 bytes, little
+/// endian), so distinct keys never encode alike. One allocation per cached entity and one memory
+/// comparison per lookup, instead of four of each.
+pub(crate) struct KeyBytes {
+    inline: [u8; INLINE_KEY],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+impl KeyBytes {
+    #[inline]
+    pub(crate) fn new(key: Key<'_>) -> Self {
+        let total: usize = key.iter().map(|p| p.len() + 4).sum();
+        let mut out = Self { inline: [0; INLINE_KEY], len: 0, heap: Vec::new() };
+        if total > INLINE_KEY {
+            for part in key {
+                out.heap.extend_from_slice(&part_len(part));
+                out.heap.extend_from_slice(part.as_bytes());
+            }
+            return out;
+        }
+        for part in key {
+            for chunk in [&part_len(part)[..], part.as_bytes()] {
+                if let Some(dst) = out.inline.get_mut(out.len..out.len + chunk.len()) {
+                    dst.copy_from_slice(chunk);
+                }
+                out.len += chunk.len();
+            }
+        }
+        out
+    }
+
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        if self.heap.is_empty() { self.inline.get(..self.len).unwrap_or_default() } else { &self.heap }
+    }
+}
+
+/// A part's length prefix; parts longer than 4 GiB cannot reach here (the store refuses texts over
+/// 1 MiB), and would only share a prefix, never an answer, with another key of equal bytes.
+fn part_len(part: &str) -> [u8; 4] {
+    u32::try_from(part.len()).unwrap_or(u32::MAX).to_le_bytes()
+}
+
+/// Key bytes this long or shorter are stored inside the map's bucket (no pointer to follow on a
+/// lookup: one cache miss less per read).
+const BUCKET_KEY: usize = 62;
+
+/// A stored key: in the bucket when short, on the heap otherwise. Hashes and compares as its
+/// bytes, so the map can be searched with a plain `&[u8]` (`Borrow<[u8]>`).
+enum StoredKey {
+    Short { len: u8, bytes: [u8; BUCKET_KEY] },
+    Long(Box<[u8]>),
+}
+
+impl StoredKey {
+    fn new(key: &[u8]) -> Self {
+        let mut bytes = [0u8; BUCKET_KEY];
+        match (bytes.get_mut(..key.len()), u8::try_from(key.len())) {
+            (Some(dst), Ok(len)) => {
+                dst.copy_from_slice(key);
+                Self::Short { len, bytes }
+            }
+            _ => Self::Long(key.into()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Short { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Long(b) => b,
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for StoredKey {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+impl std::hash::Hash for StoredKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state);
+    }
+}
+
+impl PartialEq for StoredKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for StoredKey {}
+
 struct Slot {
-    key: [Box<str>; 4],
     /// The epoch the answer was read in; valid only while it is the map's epoch.
     epoch: u64,
     answer: Answer,
 }
 
-/// The outer map is keyed by a hash already computed with a per-cache random key.
-#[derive(Default)]
-struct PassThrough(u64);
+/// FxHash's multiply-rotate mixing over 8-byte words, seeded per cache. Not collision-resistant
+/// against an adversary who knows the seed: colliding keys cost probes, never a wrong answer
+/// (the map compares the keys).
+struct Fx(u64);
 
-impl Hasher for PassThrough {
+impl Hasher for Fx {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in for completeness.
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let chunks = bytes.chunks_exact(8);
+        let mut last = [0u8; 8];
+        last.iter_mut().zip(chunks.remainder()).for_each(|(d, s)| *d = *s);
+        for c in chunks {
+            let mut w = [0u8; 8];
+            w.iter_mut().zip(c).for_each(|(d, s)| *d = *s);
+            self.0 = mix(self.0, u64::from_le_bytes(w));
         }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
+        self.0 = mix(mix(self.0, u64::from_le_bytes(last)), bytes.len() as u64);
     }
 }
 
-#[derive(Default)]
+/// Builds [`Fx`] hashers from a per-cache random seed.
+#[derive(Clone, Copy)]
+struct Seeded(u64);
+
+impl BuildHasher for Seeded {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(self.0)
+    }
+}
+
 struct Map {
     stamp: Option<ChangeStamp>,
     /// Moves whenever `stamp` changes.
     epoch: u64,
-    /// Slots by key hash (collisions share a bucket).
-    slots: HashMap<u64, Vec<Slot>, BuildHasherDefault<PassThrough>>,
-    len: usize,
-}
-
-impl Map {
-    fn find(&self, hash: u64, key: Key<'_>) -> Option<&Slot> {
-        self.slots.get(&hash)?.iter().find(|s| same(s, key))
-    }
-
-    fn find_mut(&mut self, hash: u64, key: Key<'_>) -> Option<&mut Slot> {
-        self.slots.get_mut(&hash)?.iter_mut().find(|s| same(s, key))
-    }
-}
-
-fn same(s: &Slot, key: Key<'_>) -> bool {
-    let [p, e, t, i] = key;
-    let [sp, se, st, si] = &s.key;
-    **si == *i && **st == *t && **se == *e && **sp == *p
+    slots: HashMap<StoredKey, Slot, Seeded>,
 }
 
 /// See the module documentation.
 pub(crate) struct ActiveCache {
-    /// A per-cache random seed of the key hash.
-    seed: u64,
     map: RwLock<Map>,
 }
 
 impl ActiveCache {
     pub(crate) fn new() -> Self {
-        Self { seed: RandomState::new().hash_one(0x5eed_u64), map: RwLock::new(Map::default()) }
-    }
-
-    /// A fast multiply-rotate hash of the key (FxHash's mixing), seeded per cache. Not
-    /// collision-resistant against an adversary who knows the seed: colliding keys share a
-    /// bucket and cost a linear search, never a wrong answer.
-    pub(crate) fn hash(&self, key: Key<'_>) -> u64 {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
-        let mut h = self.seed;
-        for part in key {
-            let chunks = part.as_bytes().chunks_exact(8);
-            let mut last = [0u8; 8];
-            last.iter_mut().zip(chunks.remainder()).for_each(|(d, s)| *d = *s);
-            for c in chunks {
-                let mut w = [0u8; 8];
-                w.iter_mut().zip(c).for_each(|(d, s)| *d = *s);
-                h = mix(h, u64::from_le_bytes(w));
-            }
-            h = mix(mix(h, u64::from_le_bytes(last)), part.len() as u64);
-        }
-        h
+        let seed = Seeded(RandomState::new().hash_one(0x5eed_u64));
+        Self { map: RwLock::new(Map { stamp: None, epoch: 0, slots: HashMap::with_hasher(seed) }) }
     }
 
     /// The cached answer for `key` if the map is still valid under `stamp`; `None` on a miss.
-    pub(crate) fn get(&self, stamp: &ChangeStamp, hash: u64, key: Key<'_>) -> Option<Answer> {
+    pub(crate) fn get(&self, stamp: &ChangeStamp, key: &KeyBytes) -> Option<Answer> {
         let map = self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.stamp.as_ref() != Some(stamp) {
             return None;
         }
-        map.find(hash, key).filter(|s| s.epoch == map.epoch).map(|s| s.answer.clone())
+        map.slots.get(key.bytes()).filter(|s| s.epoch == map.epoch).map(|s| s.answer.clone())
     }
 
     /// Records `answer`, read from the store in a transaction that began after `stamp` was taken.
-    pub(crate) fn put(&self, stamp: ChangeStamp, hash: u64, key: Key<'_>, answer: Answer) {
+    pub(crate) fn put(&self, stamp: ChangeStamp, key: &KeyBytes, answer: Answer) {
         let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         // INVARIANT: entries read under another stamp (older, or newer than ours: another thread
         // may have refilled meanwhile) are invalidated by a new epoch, never mixed with our
@@ -129,17 +201,71 @@ impl ActiveCache {
             map.stamp = Some(stamp);
             map.epoch += 1;
         }
-        if map.len >= MAX_ENTRIES {
+        if map.slots.len() >= MAX_ENTRIES {
             map.slots.clear();
-            map.len = 0;
         }
         let epoch = map.epoch;
-        if let Some(slot) = map.find_mut(hash, key) {
+        if let Some(slot) = map.slots.get_mut(key.bytes()) {
             slot.epoch = epoch;
             slot.answer = answer;
             return;
         }
-        map.slots.entry(hash).or_default().push(Slot { key: key.map(Box::from), epoch, answer });
-        map.len += 1;
+        map.slots.insert(StoredKey::new(key.bytes()), Slot { epoch, answer });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+    use crate::model::ActiveEntry;
+
+    #[test]
+    fn keys_that_join_alike_stay_apart() {
+        let a = KeyBytes::new(["ab", "c", "d", "e"]);
+        let b = KeyBytes::new(["a", "bc", "d", "e"]);
+        assert_ne!(a.bytes(), b.bytes());
+        let long = "x".repeat(INLINE_KEY);
+        let c = KeyBytes::new(["p", "e", "t", &long]);
+        assert!(c.bytes().len() > INLINE_KEY && c.bytes().ends_with(long.as_bytes()));
+        assert_eq!(KeyBytes::new(["p", "e", "t", &long]).bytes(), c.bytes());
+        // Exactly at the inline limit: 4 length prefixes and 144 bytes of text.
+        let edge = "y".repeat(INLINE_KEY - 16 - 3);
+        let d = KeyBytes::new(["p", "e", "t", &edge]);
+        assert_eq!(d.bytes().len(), INLINE_KEY);
+    }
+
+    #[test]
+    fn answers_are_served_only_under_their_stamp() {
+        let cache = ActiveCache::new();
+        let (s1, s2) = (ChangeStamp::new(1), ChangeStamp::new(2));
+        let long = "z".repeat(300);
+        let keys = [KeyBytes::new(["p", "prod", "prompt", "a"]), KeyBytes::new(["p", "prod", "prompt", &long])];
+        let entry: ActiveEntry = serde_json::from_value(serde_json::json!({
+            "environment": "prod", "entity_type": "prompt", "entity_id": "a",
+            "version_tag": "v1", "deployment_id": "d", "since": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        for key in &keys {
+            assert!(cache.get(&s1, key).is_none());
+            cache.put(s1, key, Some(Arc::new(entry.clone())));
+            assert_eq!(cache.get(&s1, key).unwrap().unwrap().version_tag, "v1");
+        }
+        // Keys around the size kept inside the bucket (4 prefixes + 3 one-byte parts + the id).
+        for n in [BUCKET_KEY - 20, BUCKET_KEY - 19, BUCKET_KEY - 18] {
+            let id = "k".repeat(n);
+            let key = KeyBytes::new(["p", "e", "t", &id]);
+            assert_eq!(key.bytes().len(), n + 19);
+            cache.put(s1, &key, None);
+            assert_eq!(cache.get(&s1, &key), Some(None), "key of {} bytes", n + 19);
+            assert!(cache.get(&s1, &KeyBytes::new(["p", "e", "t", &id.replace('k', "j")])).is_none());
+        }
+        cache.put(s1, &KeyBytes::new(["p", "prod", "prompt", "gone"]), None);
+        assert_eq!(cache.get(&s1, &KeyBytes::new(["p", "prod", "prompt", "gone"])), Some(None), "absence is cached too");
+        assert!(cache.get(&s2, &keys[0]).is_none(), "another stamp is a miss");
+        cache.put(s2, &keys[1], None);
+        assert!(cache.get(&s2, &keys[0]).is_none(), "entries of the old epoch are gone");
+        assert_eq!(cache.get(&s2, &keys[1]), Some(None));
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::cache::KeyBytes;
 use super::gate::{Action, GateOptions};
 use super::{Engine, admin::public_env, need_deployment, need_env, need_project};
 use crate::audit::{self, AuditEntry, AuditVerification};
@@ -86,6 +87,14 @@ impl Engine {
         Ok(self.active_version_shared(project, environment, entity_type, entity_id)?.map(Arc::unwrap_or_clone))
     }
 
+    /// Only the live version tag of one entity ("which version is live?"), `None` when nothing
+    /// is live for it: [`Engine::active_version`] without the rest of the entry, for the faces
+    /// where building a whole entry object costs more than the lookup (the same cache, always
+    /// fresh).
+    pub fn active_version_tag(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str) -> Result<Option<String>> {
+        Ok(self.active_version_shared(project, environment, entity_type, entity_id)?.map(|e| e.version_tag.clone()))
+    }
+
     /// [`Engine::active_version`] without copying the entry: the cached entry itself, shared.
     pub fn active_version_shared(
         &self,
@@ -97,14 +106,13 @@ impl Engine {
         let Some(stamp) = self.store.change_stamp() else {
             return Ok(self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new));
         };
-        let key = [project, environment, entity_type, entity_id];
-        let hash = self.cache.hash(key);
-        if let Some(hit) = self.cache.get(&stamp, hash, key) {
+        let key = KeyBytes::new([project, environment, entity_type, entity_id]);
+        if let Some(hit) = self.cache.get(&stamp, &key) {
             return Ok(hit);
         }
         // INVARIANT: the stamp was taken before this read (see `cache.rs`).
         let answer = self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new);
-        self.cache.put(stamp, hash, key, answer.clone());
+        self.cache.put(stamp, &key, answer.clone());
         Ok(answer)
     }
 

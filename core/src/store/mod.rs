@@ -61,13 +61,13 @@ pub trait Store: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangeStamp {
     own: u64,
-    other: [u8; shm::HEADER_LEN],
+    other: [u8; shm::STAMP_LEN],
 }
 
 impl ChangeStamp {
     /// A stamp from a store's own change counter (for stores whose every writer is in-process).
     pub fn new(counter: u64) -> Self {
-        Self { own: counter, other: [0; shm::HEADER_LEN] }
+        Self { own: counter, other: [0; shm::STAMP_LEN] }
     }
 }
 

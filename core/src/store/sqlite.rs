@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use serde::de::DeserializeOwned;
 
-use super::shm::{HEADER_LEN, ShmWatch};
+use super::shm::{STAMP_LEN, ShmWatch};
 use super::{ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
@@ -171,7 +171,7 @@ impl Store for SqliteStore {
 
     fn change_stamp(&self) -> Option<ChangeStamp> {
         let own = self.generation.load(Ordering::SeqCst);
-        let mut other = [0u8; HEADER_LEN];
+        let mut other = [0u8; STAMP_LEN];
         match &self.watch {
             Watch::Memory => {}
             Watch::Shm(w) => other = w.header()?,

@@ -116,9 +116,21 @@ static void active_version(Run *run, const char *p, const char *env, const char 
   dg_string_free(dep);
 }
 
+/* The tag alone: a JSON string, or null when nothing is live. */
+static void active_version_tag(Run *run, const char *p, const char *env, const char *type, const char *id, Outcome *o) {
+  char *tag = (char *)"untouched";
+  o->status = dg_active_version_tag(run->engine, p, env, type, id, &tag);
+  if (o->status != DG_OK) {
+    o->message = dg_last_error_message();
+    return;
+  }
+  o->result = tag == NULL ? json_null() : json_string(tag);
+  dg_string_free(tag);
+}
+
 /* Calls the library for `op`; -1 is a malformed step, otherwise `o` holds the outcome. */
 static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o) {
-  static const char *const no_actor[] = {"get_deployment", "list_deployments", "active_state", "active_version", "entity_history",
+  static const char *const no_actor[] = {"get_deployment", "list_deployments", "active_state", "active_version", "active_version_tag", "entity_history",
                                          "compare_environments", "audit_log", "verify_audit", "events_after", "sweep", "due",
                                          "active_state_at", "deployments_live_at", "advance_clock", NULL};
   bool takes_actor = true;
@@ -220,6 +232,10 @@ static int call(Run *run, const char *op, const char *actor, Args *a, Outcome *o
     ALLOW("project", "environment", "entity_type", "entity_id");
     NEED(str_arg(a, "environment", true, &s1) || str_arg(a, "entity_type", true, &s2) || str_arg(a, "entity_id", true, &s3));
     active_version(run, p, s1, s2, s3, o);
+  } else if (is(op, "active_version_tag")) {
+    ALLOW("project", "environment", "entity_type", "entity_id");
+    NEED(str_arg(a, "environment", true, &s1) || str_arg(a, "entity_type", true, &s2) || str_arg(a, "entity_id", true, &s3));
+    active_version_tag(run, p, s1, s2, s3, o);
   } else if (is(op, "entity_history")) {
     ALLOW("project", "entity_type", "entity_id", "limit");
     NEED(str_arg(a, "entity_type", true, &s1) || str_arg(a, "entity_id", true, &s2) || int_arg(a, "limit", false, 0, UINT32_MAX, &n1, &g1));

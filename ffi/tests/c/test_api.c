@@ -231,6 +231,13 @@ static void test_lifecycle_and_queries(DgEngine *e) {
   dep = (char *)"untouched?";
   CHECK_OK(dg_active_version(e, "japm", "production", "ai_model", "nothing-live", &tag, &dep, &found));
   CHECK(!found && tag == NULL && dep == NULL);
+  /* The tag alone. */
+  CHECK_OK(dg_active_version_tag(e, "japm", "production", "prompt_version", "chatbot", &tag));
+  CHECK_STREQ(tag, "1.2.0");
+  dg_string_free(tag);
+  tag = (char *)"untouched?";
+  CHECK_OK(dg_active_version_tag(e, "japm", "production", "ai_model", "nothing-live", &tag));
+  CHECK(tag == NULL);
 
   CHECK_OK(dg_active_state(e, "japm", "production", &out));
   v = take_json(out);

@@ -69,6 +69,8 @@ static void test_null_engine(void) {
   bool found = true;
   REFUSED(dg_active_version(n, "p", "x", "t", "i", &out, NULL, &found), I);
   CHECK(found);
+  REFUSED(dg_active_version_tag(n, "p", "x", "t", "i", &out), I);
+  CHECK_MESSAGE_HAS("`engine` must not be null");
   CHECK_STATUS(dg_validator_unregister(n, "v", NULL), I);
   REFUSED(dg_events_after(n, NULL, 0, NULL, &out), I);
   CHECK_STATUS(dg_event_signing_key_set(n, NULL, 0), I);
@@ -175,6 +177,12 @@ static void test_null_arguments(DgEngine *e) {
   bool found = true;
   CHECK_STATUS(dg_active_version(e, "japm", "staging", "t", "i", NULL, NULL, &found), I);
   CHECK(found);
+  CHECK_STATUS(dg_active_version_tag(e, "japm", "staging", "t", "i", NULL), I);
+  CHECK_MESSAGE_HAS("`out_version_tag` must not be null");
+  tag = SENTINEL;
+  CHECK_STATUS(dg_active_version_tag(e, "japm", NULL, "t", "i", &tag), I);
+  CHECK_MESSAGE_HAS("`environment` must not be null");
+  CHECK(tag == SENTINEL);
 }
 
 static void test_invalid_utf8_and_json(DgEngine *e) {

@@ -418,6 +418,11 @@ class Engine(ExecutionOps, RecordOps):
         found = self._native.active_version(project, environment, entity_type, entity_id)
         return None if found is None else ActiveEntry.from_dict(found)
 
+    def active_version_tag(self, project: str, environment: str, entity_type: str, entity_id: str) -> Optional[str]:
+        """Only the live version tag of one entity, or ``None`` ("which version is live?"): the
+        same always-fresh cache as :meth:`active_version`, without building an entry object."""
+        return self._native.active_version_tag(project, environment, entity_type, entity_id)
+
     def active_state_at(self, project: str, environment: str, at: datetime) -> list[LiveEntry]:
         """What was live in an environment at the instant ``at`` (a timezone-aware
         ``datetime``; naive raises ``ValueError``), and for each entity which deployment put it
