@@ -7,6 +7,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::store::StoreTx;
 
+mod verify;
+pub(crate) use verify::verify;
+
 /// The hash the first entry chains to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -257,52 +260,6 @@ pub struct AuditVerification {
     pub entries: i64,
     /// Hash of the last entry (the chain head).
     pub head_hash: String,
-}
-
-/// Page size used when walking the chain; memory stays flat in history size.
-const PAGE: u32 = 1000;
-
-/// Walks the whole chain: gapless sequence, each `prev_hash` equal to the previous `hash`, each
-/// `hash` equal to the recomputed one, and the last entry equal to the recorded head.
-pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
-    let mut expected_seq = 1;
-    let mut prev = GENESIS_HASH.to_owned();
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        let mut seen = 0;
-        tx.audit_scan(expected_seq - 1, PAGE, &mut |e| {
-            seen += 1;
-            if e.seq != expected_seq {
-                return Err(Error::AuditCorrupt { seq: expected_seq, problem: format!("entry missing (next entry found is {})", e.seq) });
-            }
-            if e.prev_hash != prev {
-                return Err(Error::AuditCorrupt { seq: e.seq, problem: "previous-hash link does not match the entry before it".into() });
-            }
-            if !e.hash_matches(&mut buf)? {
-                return Err(Error::AuditCorrupt { seq: e.seq, problem: "content does not match its hash (edited)".into() });
-            }
-            prev.clear();
-            prev.push_str(e.hash);
-            expected_seq += 1;
-            Ok(())
-        })?;
-        if seen < PAGE {
-            break;
-        }
-    }
-    let entries = expected_seq - 1;
-    match tx.audit_head()? {
-        None if entries == 0 => {}
-        Some((seq, hash)) if seq == entries && hash == prev => {}
-        Some((seq, _)) => {
-            return Err(Error::AuditCorrupt {
-                seq: seq.min(entries + 1),
-                problem: format!("chain ends at entry {entries} but the head records entry {seq}"),
-            });
-        }
-        None => return Err(Error::AuditCorrupt { seq: 1, problem: "chain head is missing".into() }),
-    }
-    Ok(AuditVerification { entries, head_hash: prev })
 }
 
 #[cfg(test)]

@@ -216,3 +216,43 @@ fn retyped_column_is_detected_at_that_entry() {
         assert_eq!(broken_at(&p), k, "{column}");
     }
 }
+
+/// Verification reads on one thread and hashes on another, in batches of 256 and pages of 1,000:
+/// over a chain of several pages, the first broken entry is still the one named, whichever
+/// thread finds it and wherever it falls in a batch.
+#[test]
+fn first_broken_entry_is_named_across_pages_and_batches() {
+    if skip_on_postgres("tampers with a SQLite file; the postgres store has its own tamper test in postgres_store.rs") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gov.db");
+    let clock = clock();
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    setup(&e);
+    for i in 0..2100 {
+        register(&e, "prompt_version", "chatbot", &format!("1.0.{i}"));
+    }
+    let v = e.verify_audit().unwrap();
+    assert!(v.entries > 2100, "{v:?}");
+    drop(e);
+    let fx = Fixture { dir, entries: v.entries, head: v.head_hash };
+    let edit = "UPDATE audit_log SET after = '{\"x\":1}' WHERE seq = ?1";
+    let delete = "DELETE FROM audit_log WHERE seq = ?1";
+    let cases: [(&[(&str, i64)], i64); 7] = [
+        (&[(edit, 700)], 700),
+        (&[(edit, 300), (delete, 900)], 300),
+        (&[(delete, 300), (edit, 900)], 300),
+        (&[(edit, 1000), (edit, 1001)], 1000),
+        (&[(edit, 257), (edit, 256)], 256),
+        (&[(edit, 2048), (delete, 2049)], 2048),
+        (&[(edit, fx.entries)], fx.entries),
+    ];
+    for (edits, first) in cases {
+        let (_d, p) = fx.tampered(|c| edits.iter().for_each(|(sql, seq)| exec(c, sql, *seq)));
+        assert_eq!(broken_at(&p), first, "{edits:?}");
+    }
+    let (_d, untouched) = fx.copy();
+    let again = Engine::open(untouched.to_str().unwrap()).unwrap().verify_audit().unwrap();
+    assert_eq!((again.entries, again.head_hash), (fx.entries, fx.head.clone()));
+}
