@@ -500,12 +500,24 @@ impl StoreTx for PgTx<'_> {
         Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
     }
 
+    /// One pass over the environment's history up to `at` in `history_by_env_at` order (migration
+    /// 2), keeping each entity's last change (`DISTINCT ON`).
+    ///
+    /// INVARIANT: an entity's state at `at` is its last change by time, ties by `seq` (the greatest
+    /// `(at, seq)` with `at <= $3`), as in `sqlite.rs`: its last change by `seq` as long as `at`
+    /// does not go back along `seq` for an entity (unless the clocks stamping the changes do).
+    ///
+    /// Not the per-entity seeks of the SQLite store: measured on PostgreSQL 15, a `LATERAL` seek
+    /// per entity cost 12–25 µs, so skip-scanning was slower than this single index pass up to a
+    /// million changes in the environment (100 per entity): 100 ms against 13 ms at 10,000
+    /// changes, 250 ms against 230 ms at 1,000,000 (docs/performance.md).
     fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>> {
         let sql = format!(
-            "SELECT {HISTORY_COLS} FROM activation_history WHERE seq IN (
-                SELECT MAX(seq) FROM activation_history
-                WHERE project_id = $1 AND environment = $2 AND at <= $3 GROUP BY entity_type, entity_id
-             ) AND version_tag IS NOT NULL ORDER BY entity_type, entity_id"
+            "SELECT * FROM (
+                SELECT DISTINCT ON (entity_type, entity_id) {HISTORY_COLS} FROM activation_history
+                WHERE project_id = $1 AND environment = $2 AND at <= $3
+                ORDER BY entity_type, entity_id, at DESC, seq DESC
+             ) AS last WHERE version_tag IS NOT NULL ORDER BY entity_type, entity_id"
         );
         self.histories(&sql, &[&project, &environment, &micros(at)])
     }

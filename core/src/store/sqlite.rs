@@ -27,6 +27,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_2_events.sql")),
         M::up(include_str!("schema_3_time.sql")),
         M::up(include_str!("schema_4_records.sql")),
+        M::up(include_str!("schema_5_history_at.sql")),
     ])
 }
 
@@ -680,12 +681,46 @@ impl StoreTx for SqliteTx<'_> {
         Ok(st.query_row([], |r| r.get(0))?)
     }
 
+    /// One statement of index seeks on `history_by_env_at` (migration 5), so the cost grows with
+    /// the number of entities the environment ever had, not with their number of changes:
+    /// `entities` walks the distinct entities (a skip scan: from one entity, the first row of the
+    /// next one, carried as its `seq`), `last` takes each entity's last change at or before `at`.
+    ///
+    /// INVARIANT: an entity's state at `at` is its last change by time, ties by `seq` (the greatest
+    /// `(at, seq)` with `at <= ?3`). That is its last change by `seq` as long as `at` does not go
+    /// back along `seq` for an entity: the engine stamps activations with its clock, and an
+    /// environment has at most one `deploying` deployment at a time, so it holds unless the clock
+    /// itself goes back.
+    ///
+    /// The unary `+` strips the column affinity of the carried values: with it SQLite seeks on
+    /// both columns of the row value `(entity_type, entity_id) > (...)`; without it only on
+    /// `entity_type`, and the skip becomes a scan over all entities of that type. `CROSS JOIN`
+    /// pins the join order (`entities` outside): with `sqlite_stat1` from an `ANALYZE`, the planner
+    /// would otherwise scan the whole index for `p` when it guesses one row per entity. The skip's
+    /// `ORDER BY ..., at, seq` (any row of the next entity will do) is an order only
+    /// `history_by_env_at` gives, so `history_by_entity`, on which the environment bounds no
+    /// scan, is never chosen for it.
     fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>> {
         let sql = format!(
-            "SELECT {HISTORY_COLS} FROM activation_history WHERE seq IN (
-                SELECT MAX(seq) FROM activation_history
-                WHERE project_id = ?1 AND environment = ?2 AND at <= ?3 GROUP BY entity_type, entity_id
-             ) AND version_tag IS NOT NULL ORDER BY entity_type, entity_id"
+            "WITH RECURSIVE entities(seq) AS (
+                SELECT (SELECT seq FROM activation_history WHERE project_id = ?1 AND environment = ?2
+                        ORDER BY entity_type, entity_id, at, seq LIMIT 1)
+                UNION ALL
+                SELECT (SELECT n.seq FROM activation_history AS n
+                        WHERE n.project_id = ?1 AND n.environment = ?2
+                          AND (n.entity_type, n.entity_id) > (+p.entity_type, +p.entity_id)
+                        ORDER BY n.entity_type, n.entity_id, n.at, n.seq LIMIT 1)
+                FROM entities CROSS JOIN activation_history AS p ON p.seq = entities.seq
+             ),
+             last(seq) AS (
+                SELECT (SELECT l.seq FROM activation_history AS l
+                        WHERE l.project_id = ?1 AND l.environment = ?2
+                          AND l.entity_type = p.entity_type AND l.entity_id = p.entity_id AND l.at <= ?3
+                        ORDER BY l.at DESC, l.seq DESC LIMIT 1)
+                FROM entities CROSS JOIN activation_history AS p ON p.seq = entities.seq
+             )
+             SELECT {HISTORY_COLS} FROM activation_history WHERE seq IN (SELECT seq FROM last)
+               AND version_tag IS NOT NULL ORDER BY entity_type, entity_id"
         );
         let mut st = self.0.prepare_cached(&sql)?;
         let rows = st.query_map(params![project, environment, micros(at)], history_row)?;

@@ -1,0 +1,282 @@
+//! Point-in-time active state (`Engine::active_state_at`, `StoreTx::active_at`): for each entity
+//! of an environment its last change at or before an instant (by time, ties by `seq`), present
+//! only when that change set a version; and the migration that added the index it seeks on.
+//! Runs on SQLite, and on PostgreSQL when `DEPLOYGOV_TEST_POSTGRES_URL` is set (`common::store`).
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test helpers fail loudly")]
+
+mod common;
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use deploygov::store::{SqliteStore, Store};
+use deploygov::*;
+
+const PROMPT: &str = "prompt_version";
+const MODEL: &str = "ai_model";
+const OTHER: &str = "other";
+
+/// Registers a version in any project.
+fn register_in(e: &Engine, project: &str, entity_type: &str, entity_id: &str, tag: &str) {
+    let spec = VersionSpec { entity_type: entity_type.into(), entity_id: entity_id.into(), version_tag: tag.into(), ..Default::default() };
+    e.register_version(project, &spec, &admin("ci")).unwrap();
+}
+
+/// Requests (as `dave`), approves when needed (as admin `ann`) and executes a deployment at the
+/// clock's current instant; returns its id.
+fn ship(e: &Engine, project: &str, env: &str, items: &[(&str, &str, &str)]) -> String {
+    for (t, i, v) in items {
+        register_in(e, project, t, i, v);
+    }
+    let items = items.iter().map(|(t, i, v)| item(t, i, v)).collect();
+    let d = e.request_deployment(project, &request(env, items), &developer("dave")).unwrap();
+    if d.status == DeploymentStatus::Pending {
+        e.approve(project, &d.id, &admin("ann"), &ApproveOptions::default()).unwrap();
+    }
+    let d = e.execute(project, &d.id, &admin("ann"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
+    assert_eq!(d.status, DeploymentStatus::Deployed);
+    d.id
+}
+
+/// `active_state_at` of `japm`'s staging as (type, id, version, since, deployment).
+fn staging_at(e: &Engine, at: DateTime<Utc>) -> Vec<(String, String, String, DateTime<Utc>, String)> {
+    e.active_state_at(P, "staging", at)
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.entity_type, l.entity_id, l.version_tag, l.since, l.deployment_id))
+        .collect()
+}
+
+fn row(t: &str, i: &str, v: &str, since: DateTime<Utc>, d: &str) -> (String, String, String, DateTime<Utc>, String) {
+    (t.to_owned(), i.to_owned(), v.to_owned(), since, d.to_owned())
+}
+
+#[test]
+fn last_change_at_or_before_each_instant() {
+    let (e, clock) = engine();
+    let root = admin("root");
+    e.create_project(OTHER, "acme", "Other", &root).unwrap();
+    e.create_environment(OTHER, &EnvironmentSpec { name: "staging".into(), ..Default::default() }, &root).unwrap();
+    let us = Duration::microseconds(1);
+    let t0 = clock.now();
+
+    // Another environment and another project change first, and again in between (same ids).
+    clock.advance(Duration::minutes(30));
+    ship(&e, P, "development", &[(PROMPT, "a", "0.1.0"), (PROMPT, "q", "0.1.0")]);
+    ship(&e, OTHER, "staging", &[(PROMPT, "a", "9.0.0"), (MODEL, "c", "9.0.0")]);
+
+    let t1 = t0 + Duration::hours(1);
+    clock.set(t1);
+    let d1 = ship(&e, P, "staging", &[(PROMPT, "a", "1.0.0"), (PROMPT, "b", "1.0.0"), (MODEL, "c", "1.0.0")]);
+    let t2 = t0 + Duration::hours(2);
+    clock.set(t2);
+    let d2 = ship(&e, P, "staging", &[(PROMPT, "a", "2.0.0")]);
+    clock.advance(Duration::minutes(10));
+    ship(&e, P, "development", &[(PROMPT, "a", "0.2.0"), (MODEL, "z", "0.1.0")]);
+    ship(&e, OTHER, "staging", &[(PROMPT, "a", "9.1.0"), (MODEL, "x", "9.0.0")]);
+    let t3 = t0 + Duration::hours(3);
+    clock.set(t3);
+    let d3 = ship(&e, P, "staging", &[(PROMPT, "a", "3.0.0"), (PROMPT, "b", "2.0.0")]);
+    // `x` goes live for the first time (with a new `c`), is rolled back to nothing (a change
+    // without a version; `c` back to 1.0.0), then goes live again.
+    let t4 = t0 + Duration::hours(4);
+    clock.set(t4);
+    let d4 = ship(&e, P, "staging", &[(MODEL, "c", "2.0.0"), (MODEL, "x", "1.0.0")]);
+    let t5 = t0 + Duration::hours(5);
+    clock.set(t5);
+    let r = e.rollback(P, &d4, &lead("lena"), &NoopExecutor, &rb("regression")).unwrap();
+    assert_eq!(r.status, DeploymentStatus::Deployed);
+    assert_eq!(live(&e, "staging", MODEL, "x"), None);
+    let t6 = t0 + Duration::hours(6);
+    clock.set(t6);
+    let d6 = ship(&e, P, "staging", &[(MODEL, "x", "1.1.0")]);
+    // Two changes of `b` at the same instant: the later one (by seq) wins.
+    let t7 = t0 + Duration::hours(7);
+    clock.set(t7);
+    ship(&e, P, "staging", &[(PROMPT, "b", "3.0.0")]);
+    let d7b = ship(&e, P, "staging", &[(PROMPT, "b", "4.0.0")]);
+
+    // Before the first change of staging (other environments and projects already changed).
+    assert_eq!(staging_at(&e, t0), []);
+    assert_eq!(staging_at(&e, t1 - us), []);
+    // Exactly at a change's timestamp, and between changes. Ordered by (type, id).
+    let at_t1 = vec![row(MODEL, "c", "1.0.0", t1, &d1), row(PROMPT, "a", "1.0.0", t1, &d1), row(PROMPT, "b", "1.0.0", t1, &d1)];
+    assert_eq!(staging_at(&e, t1), at_t1);
+    assert_eq!(staging_at(&e, t1 + Duration::minutes(30)), at_t1);
+    assert_eq!(staging_at(&e, t2 - us), at_t1);
+    let at_t2 = vec![row(MODEL, "c", "1.0.0", t1, &d1), row(PROMPT, "a", "2.0.0", t2, &d2), row(PROMPT, "b", "1.0.0", t1, &d1)];
+    assert_eq!(staging_at(&e, t2), at_t2);
+    assert_eq!(staging_at(&e, t2 + Duration::minutes(30)), at_t2, "the changes of development and `other` are not mixed in");
+    let at_t3 = vec![row(MODEL, "c", "1.0.0", t1, &d1), row(PROMPT, "a", "3.0.0", t3, &d3), row(PROMPT, "b", "2.0.0", t3, &d3)];
+    assert_eq!(staging_at(&e, t3), at_t3);
+    // The deactivated entity: present from its activation until its deactivation, then absent.
+    let mut at_t4 = at_t3.clone();
+    at_t4[0] = row(MODEL, "c", "2.0.0", t4, &d4);
+    at_t4.insert(1, row(MODEL, "x", "1.0.0", t4, &d4));
+    assert_eq!(staging_at(&e, t4), at_t4);
+    assert_eq!(staging_at(&e, t5 - us), at_t4);
+    let mut at_t5 = at_t3.clone();
+    at_t5[0] = row(MODEL, "c", "1.0.0", t5, &r.id);
+    assert_eq!(staging_at(&e, t5), at_t5);
+    assert_eq!(staging_at(&e, t5 + Duration::minutes(30)), at_t5);
+    let mut at_t6 = at_t5.clone();
+    at_t6.insert(1, row(MODEL, "x", "1.1.0", t6, &d6));
+    assert_eq!(staging_at(&e, t6), at_t6);
+    assert_eq!(staging_at(&e, t7 - us), at_t6);
+    let mut at_t7 = at_t6.clone();
+    at_t7[3] = row(PROMPT, "b", "4.0.0", t7, &d7b);
+    assert_eq!(staging_at(&e, t7), at_t7);
+    // After the last change: the current active state.
+    let far = t7 + Duration::days(365);
+    assert_eq!(staging_at(&e, far), at_t7);
+    let now: Vec<_> = e
+        .active_state(P, "staging")
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.entity_type, a.entity_id, a.version_tag, a.since, a.deployment_id))
+        .collect();
+    assert_eq!(now, at_t7);
+
+    // The other environment and project have their own answers.
+    let dev: Vec<_> = e.active_state_at(P, "development", far).unwrap().into_iter().map(|l| (l.entity_id, l.version_tag)).collect();
+    assert_eq!(dev, [("z".to_owned(), "0.1.0".to_owned()), ("a".to_owned(), "0.2.0".to_owned()), ("q".to_owned(), "0.1.0".to_owned())]);
+    let other: Vec<_> = e.active_state_at(OTHER, "staging", t2).unwrap().into_iter().map(|l| (l.entity_id, l.version_tag)).collect();
+    assert_eq!(other, [("c".to_owned(), "9.0.0".to_owned()), ("a".to_owned(), "9.0.0".to_owned())]);
+    assert_eq!(e.active_state_at(P, "production", far).unwrap(), []);
+
+    // deployments_live_at reads the same rows.
+    let ids: HashSet<String> = e.deployments_live_at(P, "staging", t3).unwrap().into_iter().map(|d| d.id).collect();
+    assert_eq!(ids, HashSet::from([d1, d3]));
+}
+
+/// A SQLite file at migration 4 (what deploygov wrote before `history_by_env_at`), with history.
+fn sqlite_at_version_4(path: &std::path::Path) {
+    let migrations = rusqlite_migration::Migrations::new(vec![
+        rusqlite_migration::M::up(include_str!("../src/store/schema.sql")),
+        rusqlite_migration::M::up(include_str!("../src/store/schema_2_events.sql")),
+        rusqlite_migration::M::up(include_str!("../src/store/schema_3_time.sql")),
+        rusqlite_migration::M::up(include_str!("../src/store/schema_4_records.sql")),
+    ]);
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    migrations.to_latest(&mut conn).unwrap();
+    let rows: [(&str, &str, Option<&str>, i64); 5] = [
+        ("a", "d1", Some("1.0.0"), 100),
+        ("b", "d1", Some("1.0.0"), 100),
+        ("a", "d2", Some("2.0.0"), 200),
+        ("b", "d3", None, 300),
+        ("a", "d4", Some("3.0.0"), 400),
+    ];
+    for (id, d, v, at) in rows {
+        conn.execute(
+            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at)
+             VALUES ('japm', 'staging', 'model', ?1, ?3, ?2, ?4)",
+            rusqlite::params![id, d, v, at],
+        )
+        .unwrap();
+    }
+}
+
+/// (entity id, version) of `active_at` in `japm`'s staging at `micros`.
+fn active_at(store: &dyn Store, micros: i64) -> Vec<(String, String)> {
+    let at = DateTime::from_timestamp_micros(micros).unwrap();
+    let mut out = Vec::new();
+    store
+        .read(&mut |tx| {
+            out = tx.active_at(P, "staging", at)?.into_iter().map(|h| (h.entity_id, h.version_tag.unwrap())).collect();
+            Ok(())
+        })
+        .unwrap();
+    out
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+}
+
+#[test]
+fn sqlite_database_at_migration_4_is_migrated_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    sqlite_at_version_4(&path);
+    let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 5);
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activation_history' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(indexes, ["history_by_entity", "history_by_env_at"]);
+    assert_eq!(active_at(&store, 99), []);
+    assert_eq!(active_at(&store, 100), pairs(&[("a", "1.0.0"), ("b", "1.0.0")]));
+    assert_eq!(active_at(&store, 299), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));
+    assert_eq!(active_at(&store, 300), pairs(&[("a", "2.0.0")]));
+    assert_eq!(active_at(&store, 1000), pairs(&[("a", "3.0.0")]));
+    // Opening again finds nothing to do.
+    drop(store);
+    SqliteStore::open(path.to_str().unwrap()).unwrap();
+}
+
+/// The same on PostgreSQL: a schema at migration 1 gets migration 2 on open.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_schema_at_migration_1_is_migrated_on_open() {
+    let Some(url) = pg_url() else {
+        eprintln!("skipped: DEPLOYGOV_TEST_POSTGRES_URL is not set (scripts/postgres.sh starts a server)");
+        return;
+    };
+    /// Drops the schema (server URL, schema name) at the end of the test.
+    struct DropSchema(String, String);
+    impl Drop for DropSchema {
+        fn drop(&mut self) {
+            if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.1));
+            }
+        }
+    }
+    let schema = pg::schema_name();
+    let _guard = DropSchema(url.clone(), schema.clone());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\"")).unwrap();
+    // What `PostgresStore::open` created before migration 2.
+    c.batch_execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())").unwrap();
+    c.batch_execute(include_str!("../src/store/pg_schema_1.sql")).unwrap();
+    c.batch_execute("INSERT INTO schema_migrations (version) VALUES (1)").unwrap();
+    let rows: [(i64, &str, &str, Option<&str>, i64); 5] = [
+        (1, "a", "d1", Some("1.0.0"), 100),
+        (2, "b", "d1", Some("1.0.0"), 100),
+        (3, "a", "d2", Some("2.0.0"), 200),
+        (4, "b", "d3", None, 300),
+        (5, "a", "d4", Some("3.0.0"), 400),
+    ];
+    for (seq, id, d, v, at) in rows {
+        c.execute(
+            "INSERT INTO activation_history (seq, project_id, environment, entity_type, entity_id, version_tag, deployment_id, at)
+             VALUES ($1, 'japm', 'staging', 'model', $2, $4, $3, $5)",
+            &[&seq, &id, &d, &v, &at],
+        )
+        .unwrap();
+    }
+    c.execute("UPDATE seq_counters SET value = 5 WHERE name = 'activation_history'", &[]).unwrap();
+
+    let store = deploygov::store::PostgresStore::open_in_schema(&url, &schema).unwrap();
+    let versions: Vec<i32> =
+        c.query("SELECT version FROM schema_migrations ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, [1, 2]);
+    let indexes: Vec<String> = c
+        .query("SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 AND tablename = 'activation_history' ORDER BY 1", &[&schema])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(indexes, ["activation_history_pkey", "history_by_entity", "history_by_env_at"]);
+    assert_eq!(active_at(&store, 99), []);
+    assert_eq!(active_at(&store, 100), pairs(&[("a", "1.0.0"), ("b", "1.0.0")]));
+    assert_eq!(active_at(&store, 299), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));
+    assert_eq!(active_at(&store, 300), pairs(&[("a", "2.0.0")]));
+    assert_eq!(active_at(&store, 1000), pairs(&[("a", "3.0.0")]));
+}
