@@ -68,16 +68,18 @@ for line in open(sys.argv[1]):
     lang, workload, per_s, us = line.split()
     rows.setdefault(workload, {})[lang] = (float(per_s), float(us))
 order = [
-    ("hot_read", "hot read (active_version)", "3,000,000/s Rust; 1,000,000/s Python, Node"),
-    ("hot_read_shared", "hot read, shared entry (Rust `active_version_shared`)", ""),
+    ("hot_read_tag", "hot read, tag only (`active_version_tag`; Node `activeVersionTagSync`)", "3,000,000/s Rust; 1,000,000/s Python, Node"),
+    ("hot_read_shared", "hot read, shared entry (Rust `active_version_shared`)", "3,000,000/s Rust"),
+    ("hot_read", "hot read, whole entry (`active_version`; Node `activeVersionSync`)", ""),
     ("hot_read_async", "hot read, promise (Node `activeVersion`)", ""),
     ("hot_read_uncached", "hot read, no cache (Rust, the old path)", ""),
-    ("lifecycle", "lifecycle: register + request + 2 approvals + execute", "4,000/s Rust; 3,000/s Python, Node"),
+    ("lifecycle", "lifecycle: request + 2 approvals + execute", "4,000/s Rust; 3,000/s Python, Node"),
     ("rollback", "rollback", ""),
     ("list_deep", "list, deep page of 50", ""),
     ("verify_audit_entries", "verify_audit (entries)", "300,000 entries/s"),
     ("verify_audit_reparse_entries", "verify_audit as before (re-parsing; Rust)", ""),
-    ("active_state_at", "active_state_at (half-way)", ""),
+    ("active_state_at_first", "active_state_at (half-way), first call", ""),
+    ("active_state_at", "active_state_at (half-way), next calls", ""),
 ]
 def cell(v):
     if v is None:

@@ -39,8 +39,12 @@ function timedSync(budget, batch, f) {
   return [n, now() - started]
 }
 
-async function lifecycle(e, eid, tag) {
+async function register(e, eid, tag) {
   await e.registerVersion(P, { entity_type: T, entity_id: eid, version_tag: tag }, admin('alice'))
+}
+
+// Request, two approvals, execute (the version is registered beforehand).
+async function lifecycle(e, eid, tag) {
   const item = { entity_type: T, entity_id: eid, version_tag: tag }
   const d = await e.requestDeployment(P, { environment: ENV, name: `${eid}-${tag}`, items: [item] }, admin('alice'))
   await e.approve(P, d.id, admin('bob'))
@@ -67,6 +71,9 @@ async function main() {
   report('hot_read_async', ...(await timed(budget, 100, () => e.activeVersion(P, ENV, T, picks[(k = (k + 1) & 4095)]))))
   const filter = { environment: ENV, requested_by: 'alice', cursor, limit: 50 }
   report('list_deep', ...(await timed(budget, 10, () => e.listDeployments(P, filter))))
+  let first = now()
+  await e.activeStateAt(P, ENV, at)
+  report('active_state_at_first', 1, now() - first)
   report('active_state_at', ...(await timed(budget, 1, () => e.activeStateAt(P, ENV, at))))
 
   let started = now()
@@ -74,12 +81,14 @@ async function main() {
   report('verify_audit_entries', entries, now() - started)
 
   const rounds = quick ? 200 : 1000
+  for (let i = 0; i < rounds; i++) await register(e, ids[i % ENTITIES], `7.${i}.0`)
   started = now()
   for (let i = 0; i < rounds; i++) await lifecycle(e, ids[i % ENTITIES], `7.${i}.0`)
   report('lifecycle', rounds, now() - started)
 
   let spent = 0
   for (let i = 0; i < rounds / 2; i++) {
+    await register(e, ids[(i + 5000) % ENTITIES], `8.${i}.0`)
     const d = await lifecycle(e, ids[(i + 5000) % ENTITIES], `8.${i}.0`)
     started = now()
     await e.rollback(P, d, admin('alice'), { reason: 'bench' })

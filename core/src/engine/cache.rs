@@ -126,6 +126,39 @@ struct Slot {
     /// The epoch the answer was read in; valid only while it is the map's epoch.
     epoch: u64,
     answer: Answer,
+    /// The live version tag, kept in the bucket too when it is short (most are), so
+    /// `active_version_tag` reads neither the shared entry nor its count.
+    tag: Option<ShortTag>,
+}
+
+/// Tags this long or shorter are kept in the bucket.
+const SHORT_TAG: usize = 23;
+
+/// A short copy of a version tag.
+struct ShortTag {
+    len: u8,
+    bytes: [u8; SHORT_TAG],
+}
+
+impl ShortTag {
+    fn of(answer: &Answer) -> Option<Self> {
+        let tag = answer.as_ref()?.version_tag.as_bytes();
+        let mut bytes = [0u8; SHORT_TAG];
+        bytes.get_mut(..tag.len())?.copy_from_slice(tag);
+        Some(Self { len: u8::try_from(tag.len()).ok()?, bytes })
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(self.bytes.get(..usize::from(self.len))?).ok()
+    }
+}
+
+impl Slot {
+    /// The live version tag, `None` when nothing is live.
+    fn tag(&self) -> Option<String> {
+        let entry = self.answer.as_ref()?;
+        Some(self.tag.as_ref().and_then(ShortTag::as_str).map_or_else(|| entry.version_tag.clone(), str::to_owned))
+    }
 }
 
 /// FxHash's multiply-rotate mixing over 8-byte words, seeded per cache. Not collision-resistant
@@ -190,6 +223,15 @@ impl ActiveCache {
         map.slots.get(key.bytes()).filter(|s| s.epoch == map.epoch).map(|s| s.answer.clone())
     }
 
+    /// Like [`Self::get`], only the live version tag (`Some(None)`: cached as nothing live).
+    pub(crate) fn get_tag(&self, stamp: &ChangeStamp, key: &KeyBytes) -> Option<Option<String>> {
+        let map = self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.stamp.as_ref() != Some(stamp) {
+            return None;
+        }
+        map.slots.get(key.bytes()).filter(|s| s.epoch == map.epoch).map(Slot::tag)
+    }
+
     /// Records `answer`, read from the store in a transaction that began after `stamp` was taken.
     pub(crate) fn put(&self, stamp: ChangeStamp, key: &KeyBytes, answer: Answer) {
         let mut map = self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -205,12 +247,12 @@ impl ActiveCache {
             map.slots.clear();
         }
         let epoch = map.epoch;
+        let tag = ShortTag::of(&answer);
         if let Some(slot) = map.slots.get_mut(key.bytes()) {
-            slot.epoch = epoch;
-            slot.answer = answer;
+            *slot = Slot { epoch, answer, tag };
             return;
         }
-        map.slots.insert(StoredKey::new(key.bytes()), Slot { epoch, answer });
+        map.slots.insert(StoredKey::new(key.bytes()), Slot { epoch, answer, tag });
     }
 }
 
@@ -261,7 +303,17 @@ mod tests {
             assert_eq!(cache.get(&s1, &key), Some(None), "key of {} bytes", n + 19);
             assert!(cache.get(&s1, &KeyBytes::new(["p", "e", "t", &id.replace('k', "j")])).is_none());
         }
+        // The tag alone: kept in the bucket when short, read from the entry when long.
+        let long_tag = "9".repeat(SHORT_TAG + 1);
+        for tag in ["v1", &"8".repeat(SHORT_TAG), &long_tag] {
+            let mut e = entry.clone();
+            e.version_tag = tag.to_owned();
+            cache.put(s1, &keys[0], Some(Arc::new(e)));
+            assert_eq!(cache.get_tag(&s1, &keys[0]), Some(Some(tag.to_owned())), "tag of {} bytes", tag.len());
+        }
+        assert!(cache.get_tag(&s2, &keys[0]).is_none());
         cache.put(s1, &KeyBytes::new(["p", "prod", "prompt", "gone"]), None);
+        assert_eq!(cache.get_tag(&s1, &KeyBytes::new(["p", "prod", "prompt", "gone"])), Some(None));
         assert_eq!(cache.get(&s1, &KeyBytes::new(["p", "prod", "prompt", "gone"])), Some(None), "absence is cached too");
         assert!(cache.get(&s2, &keys[0]).is_none(), "another stamp is a miss");
         cache.put(s2, &keys[1], None);

@@ -92,6 +92,12 @@ impl Engine {
     /// where building a whole entry object costs more than the lookup (the same cache, always
     /// fresh).
     pub fn active_version_tag(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str) -> Result<Option<String>> {
+        if let Some(stamp) = self.store.change_stamp()
+            && let Some(hit) = self.cache.get_tag(&stamp, &KeyBytes::new([project, environment, entity_type, entity_id]))
+        {
+            return Ok(hit);
+        }
+        // A miss (or a store without change stamps): the entry path reads and caches it.
         Ok(self.active_version_shared(project, environment, entity_type, entity_id)?.map(|e| e.version_tag.clone()))
     }
 

@@ -65,6 +65,9 @@ fn enable_wal(conn: &Connection) -> Result<String> {
     }
 }
 
+/// The read connection's page cache, in KiB (negative `cache_size`).
+const READ_CACHE_KIB: i64 = -32 * 1024;
+
 /// SQLite-backed [`Store`]. Safe to share between threads; several processes may open the same
 /// file (WAL mode; writers are serialized by `BEGIN IMMEDIATE`).
 pub struct SqliteStore {
@@ -115,6 +118,10 @@ impl SqliteStore {
         reader.busy_timeout(BUSY_TIMEOUT)?;
         reader.pragma_update(None, "foreign_keys", "ON")?;
         reader.pragma_update(None, "query_only", "ON")?;
+        // Reads of a long history (point-in-time state, deep pages, verification) touch many
+        // pages: up to 32 MiB of them stay in this connection's cache (SQLite's default is 2 MiB;
+        // the cache grows only as pages are read, so a small database costs no more).
+        reader.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
         let watch = conn.path().and_then(ShmWatch::open).map_or(Watch::DataVersion, Watch::Shm);
         Ok(Self { conn: Mutex::new(conn), reader: Some(Mutex::new(reader)), generation: AtomicU64::new(0), watch })
     }
