@@ -280,3 +280,32 @@ fn postgres_schema_at_migration_1_is_migrated_on_open() {
     assert_eq!(active_at(&store, 300), pairs(&[("a", "2.0.0")]));
     assert_eq!(active_at(&store, 1000), pairs(&[("a", "3.0.0")]));
 }
+
+/// Engines sharing a store may have skewed clocks (or a clock injected by a test that steps
+/// back): a change stamped before its entity's previous change would make "the last change at
+/// or before an instant" disagree with the current state. Such a change is stamped at its
+/// predecessor's instant instead, so the history stays in time order.
+#[test]
+fn a_clock_stepping_back_never_reorders_an_entitys_history() {
+    let (e, clock) = engine();
+    let t0 = clock.now();
+    let first = ship(&e, P, "staging", &[(PROMPT, "chatbot", "1.0.0")]);
+    clock.set(t0 - Duration::seconds(3));
+    let second = ship(&e, P, "staging", &[(PROMPT, "chatbot", "2.0.0")]);
+    let live = e.active_state(P, "staging").unwrap();
+    assert_eq!((live[0].version_tag.as_str(), live[0].since), ("2.0.0", t0), "stamped at its predecessor's instant");
+    let later = t0 + Duration::seconds(1);
+    assert_eq!(staging_at(&e, later), vec![row(PROMPT, "chatbot", "2.0.0", t0, &second)]);
+    assert_eq!(staging_at(&e, t0), vec![row(PROMPT, "chatbot", "2.0.0", t0, &second)], "ties go to the later change");
+    assert!(staging_at(&e, t0 - Duration::microseconds(1)).is_empty());
+    let history = e.entity_history(P, PROMPT, "chatbot", None).unwrap();
+    assert_eq!(
+        history.iter().map(|h| (h.deployment_id.as_str(), h.at)).collect::<Vec<_>>(),
+        vec![(second.as_str(), t0), (first.as_str(), t0)]
+    );
+    // Another entity is not held back by this one's history.
+    let other = ship(&e, P, "staging", &[(MODEL, "gpt", "1.0.0")]);
+    let at = clock.now();
+    assert!(at < t0);
+    assert_eq!(staging_at(&e, at), vec![row(MODEL, "gpt", "1.0.0", at, &other)]);
+}

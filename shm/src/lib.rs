@@ -52,7 +52,12 @@ impl SharedPrefix {
     /// Maps the first `len` bytes of `file` read-only and shared.
     ///
     /// `len` must be a non-zero multiple of 4 and at most [`MAX_LEN`], and the file must be at
-    /// least `len` bytes long now (`InvalidInput` otherwise). `file` only needs to be open for
+    /// least `len` bytes long now (`InvalidInput` otherwise).
+    ///
+    /// Map only a file that nobody shrinks to zero bytes while it is mapped: a read of a page past
+    /// the end of the file raises `SIGBUS` (a crash, as for every other process mapping it, not
+    /// undefined behaviour). SQLite's `-shm` file while a connection of this process has the
+    /// database open is such a file (see the crate documentation); an arbitrary file may not be. `file` only needs to be open for
     /// reading; the mapping does not borrow it and outlives it if dropped first (the kernel keeps
     /// the file mapped).
     #[cfg(unix)]

@@ -91,7 +91,10 @@ pub(crate) fn str_arg(v: Unknown<'_>, what: &str) -> Result<StrArg, Failure> {
     if status == napi::sys::Status::napi_string_expected {
         return Err(wrong(what, "a string", &v));
     }
-    if status != napi::sys::Status::napi_ok || len + 1 >= INLINE_ARG {
+    // INVARIANT: napi writes whole UTF-8 characters only, so a string cut short by the buffer
+    // can stop up to 3 bytes before its end (`INLINE_ARG - 1` is the most it writes): anything
+    // that long or longer may be cut short and is read again in full.
+    if status != napi::sys::Status::napi_ok || len + 4 >= INLINE_ARG {
         // Possibly cut short (or an unexpected status): the full read reports it properly.
         out.owned = Some(string(v, what)?);
         return Ok(out);

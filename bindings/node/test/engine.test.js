@@ -91,7 +91,6 @@ test('the JAPM flow: request, 4-eyes, approvals, execute, queries, rollback, aud
   assert.equal(e.activeVersionTagSync(P, 'production', 'prompt_version', 'chatbot'), '1.0.0')
   assert.equal(await e.activeVersionTag(P, 'staging', 'prompt_version', 'chatbot'), null)
   assert.equal(e.activeVersionTagSync(P, 'staging', 'prompt_version', 'chatbot'), null)
-  // Keys longer than the stack buffer of the sync read take the owned path.
   assert.equal(e.activeVersionTagSync(P, 'production', 'prompt_version', 'x'.repeat(300)), null)
   assert.equal(e.activeVersionTagSync(P, 'production', 'prompt_version', 'é'.repeat(100)), null)
   const state = await e.activeState(P, 'production')
@@ -196,4 +195,17 @@ test('the manual clock', () => {
   c.advance(-0.5)
   c.set('2027-02-01T00:00:00Z')
   assert.equal(c.now(), '2027-02-01T00:00:00Z')
+})
+
+test('activeVersionTagSync reads long and multi-byte keys in full', async () => {
+  const { e } = await engine()
+  // napi writes whole UTF-8 characters only: a key whose last character would not fit the stack
+  // buffer comes back shorter (here: another entity's id) and must be read again in full.
+  await register(e, 'prompt_version', 'x'.repeat(126), '9.9.9')
+  const edge = await e.requestDeployment(P, request('development', [item('prompt_version', 'x'.repeat(126), '9.9.9')]), alice)
+  await e.execute(P, edge.id, alice)
+  assert.equal(e.activeVersionTagSync(P, 'development', 'prompt_version', 'x'.repeat(126)), '9.9.9')
+  for (const id of ['x'.repeat(126) + 'é', 'x'.repeat(125) + '€', 'x'.repeat(124) + '😀', 'x'.repeat(123) + 'é', 'é'.repeat(100)]) {
+    assert.equal(e.activeVersionTagSync(P, 'development', 'prompt_version', id), null, `${id.length} UTF-16 units`)
+  }
 })

@@ -122,6 +122,9 @@ struct Reader<'a> {
     prev: String,
     /// The hasher stopped (it found a broken entry): stop reading.
     hasher_gone: bool,
+    /// No hasher thread could be started: hashes are checked here, entry by entry (the scratch
+    /// buffer of `hash_matches`).
+    inline: Option<Vec<u8>>,
 }
 
 impl Reader<'_> {
@@ -132,6 +135,15 @@ impl Reader<'_> {
         }
         if e.prev_hash != self.prev {
             return Err(Error::AuditCorrupt { seq: e.seq, problem: "previous-hash link does not match the entry before it".into() });
+        }
+        if let Some(buf) = &mut self.inline {
+            if !e.hash_matches(buf)? {
+                return Err(Error::AuditCorrupt { seq: e.seq, problem: "content does not match its hash (edited)".into() });
+            }
+            self.prev.clear();
+            self.prev.push_str(e.hash);
+            self.expected_seq += 1;
+            return Ok(());
         }
         if self.used == self.batch.len() {
             self.batch.push(OwnedRow::default());
@@ -170,10 +182,20 @@ impl Reader<'_> {
 /// Walks the whole chain: gapless sequence, each `prev_hash` equal to the previous `hash`, each
 /// `hash` equal to the recomputed one, and the last entry equal to the recorded head.
 pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
+    verify_with(tx, true)
+}
+
+/// [`verify`], hashing on a second thread when `threaded` (and one can be started).
+fn verify_with(tx: &dyn StoreTx, threaded: bool) -> Result<AuditVerification> {
     let (to_hasher, batches) = sync_channel(IN_FLIGHT);
     let (to_reader, spare) = channel();
     std::thread::scope(|s| {
-        let hashing = s.spawn(move || hasher(batches, to_reader));
+        // Where no thread can be started (a thread limit), the same walk hashes inline.
+        let hashing = if threaded {
+            std::thread::Builder::new().name("deploygov-audit-hash".into()).spawn_scoped(s, move || hasher(batches, to_reader))
+        } else {
+            Err(std::io::Error::other("one thread asked for"))
+        };
         let mut r = Reader {
             to_hasher,
             spare: &spare,
@@ -182,13 +204,17 @@ pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
             expected_seq: 1,
             prev: GENESIS_HASH.to_owned(),
             hasher_gone: false,
+            inline: hashing.is_err().then(|| Vec::with_capacity(4096)),
         };
         let read = read_all(tx, &mut r);
         r.hand_over();
         let Reader { to_hasher, expected_seq, prev, .. } = r;
         // Closing the channel lets the hasher finish what it was handed.
         drop(to_hasher);
-        let hashed = hashing.join().map_err(|_| Error::storage("audit verification thread failed"))?;
+        let hashed = match hashing {
+            Ok(h) => h.join().map_err(|_| Error::storage("audit verification thread failed"))?,
+            Err(_) => None,
+        };
         match (hashed, read) {
             (Some((seq, e)), Err(ReadStop::Failed(read_seq, _))) if seq < read_seq => Err(e),
             (_, Err(ReadStop::Failed(_, e))) => Err(e),
@@ -247,4 +273,56 @@ fn finish(tx: &dyn StoreTx, entries: i64, head_hash: String) -> Result<AuditVeri
         None => return Err(Error::AuditCorrupt { seq: 1, problem: "chain head is missing".into() }),
     }
     Ok(AuditVerification { entries, head_hash })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
+
+    use super::*;
+    use crate::store::{SqliteStore, Store};
+    use crate::{Actor, Engine, EnvironmentSpec, VersionSpec};
+
+    /// The walk without a hasher thread (where none can be started) gives the threaded verdicts.
+    #[test]
+    fn inline_hashing_gives_the_same_verdicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db").to_str().unwrap().to_owned();
+        let e = Engine::open(&path).unwrap();
+        let admin = Actor { id: "ann".into(), roles: vec!["admin".into()] };
+        e.create_project("p", "t", "P", &admin).unwrap();
+        e.create_environment("p", &EnvironmentSpec { name: "development".into(), ..Default::default() }, &admin).unwrap();
+        for i in 0..600 {
+            let spec =
+                VersionSpec { entity_type: "prompt".into(), entity_id: "x".into(), version_tag: format!("1.0.{i}"), ..Default::default() };
+            e.register_version("p", &spec, &admin).unwrap();
+        }
+        drop(e);
+        let verdict = |threaded: bool| {
+            let store = SqliteStore::open(&path).unwrap();
+            let mut out = None;
+            store
+                .read(&mut |tx| {
+                    out = Some(verify_with(tx, threaded));
+                    Ok(())
+                })
+                .unwrap();
+            out.unwrap()
+        };
+        let whole = verdict(false).unwrap();
+        assert!(whole.entries > 600);
+        assert_eq!(verdict(true).unwrap(), whole);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for (sql, first) in
+            [("UPDATE audit_log SET after = '{}' WHERE seq IN (300, 450)", 300), ("DELETE FROM audit_log WHERE seq = 200", 200)]
+        {
+            conn.execute(sql, []).unwrap();
+            for threaded in [false, true] {
+                match verdict(threaded) {
+                    Err(Error::AuditCorrupt { seq, .. }) => assert_eq!(seq, first, "{sql}, threaded: {threaded}"),
+                    other => panic!("{sql}, threaded: {threaded}: {other:?}"),
+                }
+            }
+        }
+    }
 }

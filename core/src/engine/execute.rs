@@ -210,6 +210,13 @@ impl Engine {
                 Outcome::Success => {
                     let mut seq = None;
                     for item in d.items.iter_mut().filter(|i| i.status != ItemStatus::Skipped) {
+                        // INVARIANT: an entity's changes in an environment are stamped in `seq`
+                        // order (never before its previous change), so "its last change at or
+                        // before an instant" (`active_at`, by time) is also its last change by
+                        // `seq`, and `active_state_at(now)` equals `active_state`, even when the
+                        // engines sharing a store have skewed clocks (or an injected clock steps
+                        // back): such a change is stamped at its predecessor's instant.
+                        let previous = tx.history_at(&project, &d.environment, &item.entity_type, &item.entity_id, i64::MAX)?.map(|h| h.at);
                         let change = HistoryEntry {
                             seq: 0,
                             environment: d.environment.clone(),
@@ -217,7 +224,7 @@ impl Engine {
                             entity_id: item.entity_id.clone(),
                             version_tag: item.version_tag.clone(),
                             deployment_id: d.id.clone(),
-                            at: now,
+                            at: previous.map_or(now, |p| p.max(now)),
                         };
                         seq = Some(tx.apply_activation(&project, &change)?);
                         item.status = ItemStatus::Deployed;

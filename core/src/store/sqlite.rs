@@ -85,7 +85,7 @@ pub struct SqliteStore {
 enum Watch {
     /// `:memory:`: private to this store, so only its own writes exist.
     Memory,
-    /// The WAL-index header in `<db>-shm` (one `pread`).
+    /// The WAL-index header in `<db>-shm` (a shared mapping; one `pread` where none can be made).
     Shm(ShmWatch),
     /// `PRAGMA data_version` on the read connection, where the `-shm` cannot be read.
     DataVersion,
