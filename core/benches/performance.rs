@@ -97,6 +97,9 @@ fn workloads(c: &mut Criterion, ds: &Dataset) {
     g.bench_function(BenchmarkId::new("engine", size), |b| {
         b.iter(|| engine.active_version(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap())
     });
+    g.bench_function(BenchmarkId::new("engine_tag", size), |b| {
+        b.iter(|| engine.active_version_tag(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap())
+    });
     g.bench_function(BenchmarkId::new("engine_shared", size), |b| {
         b.iter(|| engine.active_version_shared(PROJECT, ENV, ENTITY_TYPE, &ids[rng.below(ids.len())]).unwrap())
     });
