@@ -3,6 +3,7 @@
 //! writer (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SERIALIZABLE` or row locks), and must enforce
 //! the compare-and-set in [`StoreTx::update_deployment`] and [`StoreTx::update_environment`].
 
+mod checkpoint;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]

@@ -120,6 +120,12 @@ impl ShmWatch {
         Some(buf)
     }
 
+    /// The WAL's length in frames (`mxFrame`, bytes 16..20 of the header), when readable.
+    pub(crate) fn wal_frames(&self) -> Option<u32> {
+        let h = self.header()?;
+        Some(u32::from_ne_bytes(h.get(16..20)?.try_into().ok()?))
+    }
+
     /// [`Self::header`] by a `pread`, where the file could not be mapped.
     #[cfg(unix)]
     fn header_pread(&self) -> Option<[u8; STAMP_LEN]> {

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use serde::de::DeserializeOwned;
 
+use super::checkpoint::{Checkpointer, NUDGE_FRAMES, SAFETY_NET_PAGES};
 use super::shm::{STAMP_LEN, ShmWatch};
 use super::{ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
 use crate::audit::AuditEntry;
@@ -71,6 +72,9 @@ const READ_CACHE_KIB: i64 = -32 * 1024;
 /// SQLite-backed [`Store`]. Safe to share between threads; several processes may open the same
 /// file (WAL mode; writers are serialized by `BEGIN IMMEDIATE`).
 pub struct SqliteStore {
+    /// A file store's background checkpointer (declared first: stopped before the connections
+    /// close).
+    checkpointer: Option<Checkpointer>,
     /// The write connection; also the read connection of a `:memory:` store.
     conn: Mutex<Connection>,
     /// A file store's read connection (`query_only`): reads run in their own WAL snapshot.
@@ -112,7 +116,13 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
         if path == ":memory:" {
-            return Ok(Self { conn: Mutex::new(conn), reader: None, generation: AtomicU64::new(0), watch: Watch::Memory });
+            return Ok(Self {
+                checkpointer: None,
+                conn: Mutex::new(conn),
+                reader: None,
+                generation: AtomicU64::new(0),
+                watch: Watch::Memory,
+            });
         }
         let reader = Connection::open(path)?;
         reader.busy_timeout(BUSY_TIMEOUT)?;
@@ -123,7 +133,16 @@ impl SqliteStore {
         // the cache grows only as pages are read, so a small database costs no more).
         reader.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
         let watch = conn.path().and_then(ShmWatch::open).map_or(Watch::DataVersion, Watch::Shm);
-        Ok(Self { conn: Mutex::new(conn), reader: Some(Mutex::new(reader)), generation: AtomicU64::new(0), watch })
+        // Checkpoints move to a background thread where commits can see the WAL's length (the
+        // `-shm` header); the write connection's own then runs only as a safety net.
+        let checkpointer = match watch {
+            Watch::Shm(_) => Checkpointer::start(path),
+            Watch::Memory | Watch::DataVersion => None,
+        };
+        if checkpointer.is_some() {
+            conn.pragma_update(None, "wal_autocheckpoint", SAFETY_NET_PAGES)?;
+        }
+        Ok(Self { checkpointer, conn: Mutex::new(conn), reader: Some(Mutex::new(reader)), generation: AtomicU64::new(0), watch })
     }
 
     fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -163,6 +182,13 @@ impl SqliteStore {
         // `apply_activation` are covered without any change here.
         if activated.get() {
             self.generation.fetch_add(1, Ordering::SeqCst);
+        }
+        if commit
+            && out.is_ok()
+            && let (Some(ck), Watch::Shm(w)) = (&self.checkpointer, &self.watch)
+            && w.wal_frames().is_some_and(|frames| frames >= NUDGE_FRAMES)
+        {
+            ck.nudge();
         }
         out
     }

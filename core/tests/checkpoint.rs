@@ -1,0 +1,73 @@
+//! Checkpoints run on the store's background thread: once the WAL passes 1,000 frames, the
+//! store's commits wake it and it copies the WAL back into the database while commands go on;
+//! the write connection's own automatic checkpoint only runs at 10,000 pages (a safety net).
+//! Watched from outside through the WAL-index in `<db>-shm`: `mxFrame` (the WAL's length) and
+//! `nBackfill` (how much of it is in the database file).
+
+#![cfg(target_os = "linux")]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test helpers fail loudly")]
+
+mod common;
+use std::os::unix::fs::FileExt;
+use std::time::{Duration, Instant};
+
+use common::*;
+use deploygov::Engine;
+
+/// (`mxFrame`, `nBackfill`) from the WAL-index: the header's first copy, then the checkpoint
+/// information right after the two header copies.
+fn wal_state(shm: &std::fs::File) -> (u32, u32) {
+    let mut b = [0u8; 100];
+    shm.read_exact_at(&mut b, 0).unwrap();
+    let word = |at: usize| u32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+    (word(16), word(96))
+}
+
+/// Threads of this process named `dg-checkpoint` (nextest runs each test in its own process).
+fn checkpointer_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter(|t| std::fs::read_to_string(t.as_ref().unwrap().path().join("comm")).unwrap().trim() == "dg-checkpoint")
+        .count()
+}
+
+#[test]
+fn the_wal_is_checkpointed_in_the_background_past_1000_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gov.db");
+    let clock = clock();
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    setup(&e);
+    assert_eq!(checkpointer_threads(), 1, "one checkpointer per file store");
+    let shm = std::fs::File::open(dir.path().join("gov.db-shm")).unwrap();
+    // Past the threshold, so the commits nudge the thread.
+    let mut i = 0;
+    while wal_state(&shm).0 < 1_000 {
+        register(&e, "prompt_version", "chatbot", &format!("1.0.{i}"));
+        i += 1;
+        assert!(i < 5_000, "the WAL never reached 1,000 frames: {:?}", wal_state(&shm));
+    }
+    // Nothing else checkpoints below 10,000 frames, and nothing writes now.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (frames, backfilled) = wal_state(&shm);
+        if backfilled == frames && frames > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not checkpointed in 20 s: {frames} frames, {backfilled} in the database");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The WAL then starts over with the next commit, and everything is still there.
+    register(&e, "prompt_version", "chatbot", "2.0.0");
+    assert!(wal_state(&shm).0 < 100, "{:?}", wal_state(&shm));
+    assert_eq!(e.list_versions(P, "prompt_version", "chatbot").unwrap().len(), i + 1);
+    assert!(e.verify_audit().unwrap().entries > i64::try_from(i).unwrap());
+    drop(e);
+    assert_eq!(checkpointer_threads(), 0, "stopped and joined with its store");
+    let again = Engine::open(path.to_str().unwrap()).unwrap();
+    assert_eq!(again.list_versions(P, "prompt_version", "chatbot").unwrap().len(), i + 1);
+    let memory = Engine::in_memory().unwrap();
+    drop(again);
+    assert_eq!(checkpointer_threads(), 0, "none for `:memory:`");
+    drop(memory);
+}
