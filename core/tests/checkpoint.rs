@@ -38,6 +38,12 @@ fn the_wal_is_checkpointed_in_the_background_past_1000_frames() {
     let clock = clock();
     let e = file_engine(path.to_str().unwrap(), &clock);
     setup(&e);
+    // A new thread names itself once it runs: wait for that.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while checkpointer_threads() == 0 {
+        assert!(Instant::now() < deadline, "no checkpointer thread");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(checkpointer_threads(), 1, "one checkpointer per file store");
     let shm = std::fs::File::open(dir.path().join("gov.db-shm")).unwrap();
     // Past the threshold, so the commits nudge the thread.
