@@ -98,10 +98,7 @@ fn hasher(batches: Receiver<Vec<OwnedRow>>, spare: std::sync::mpsc::Sender<Vec<O
         for row in &batch {
             match row.view().hash_matches(&mut buf) {
                 Ok(true) => {}
-                Ok(false) => {
-                    let problem = "content does not match its hash (edited)".into();
-                    return Some((row.seq, Error::AuditCorrupt { seq: row.seq, problem }));
-                }
+                Ok(false) => return Some((row.seq, edited(row.seq))),
                 Err(e) => return Some((row.seq, e)),
             }
         }
@@ -109,6 +106,11 @@ fn hasher(batches: Receiver<Vec<OwnedRow>>, spare: std::sync::mpsc::Sender<Vec<O
         let _ = spare.send(batch);
     }
     None
+}
+
+/// The verdict on an entry whose content does not hash to its stored hash.
+fn edited(seq: i64) -> Error {
+    Error::AuditCorrupt { seq, problem: "content does not match its hash (edited)".into() }
 }
 
 /// The reader's side: fills batches, checks sequence and links, hands batches over.
@@ -136,14 +138,11 @@ impl Reader<'_> {
         if e.prev_hash != self.prev {
             return Err(Error::AuditCorrupt { seq: e.seq, problem: "previous-hash link does not match the entry before it".into() });
         }
+        self.prev.clear();
+        self.prev.push_str(e.hash);
+        self.expected_seq += 1;
         if let Some(buf) = &mut self.inline {
-            if !e.hash_matches(buf)? {
-                return Err(Error::AuditCorrupt { seq: e.seq, problem: "content does not match its hash (edited)".into() });
-            }
-            self.prev.clear();
-            self.prev.push_str(e.hash);
-            self.expected_seq += 1;
-            return Ok(());
+            return if e.hash_matches(buf)? { Ok(()) } else { Err(edited(e.seq)) };
         }
         if self.used == self.batch.len() {
             self.batch.push(OwnedRow::default());
@@ -152,9 +151,6 @@ impl Reader<'_> {
             row.fill(e);
         }
         self.used += 1;
-        self.prev.clear();
-        self.prev.push_str(e.hash);
-        self.expected_seq += 1;
         if self.used == BATCH {
             self.hand_over();
         }

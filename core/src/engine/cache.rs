@@ -216,20 +216,22 @@ impl ActiveCache {
 
     /// The cached answer for `key` if the map is still valid under `stamp`; `None` on a miss.
     pub(crate) fn get(&self, stamp: &ChangeStamp, key: &KeyBytes) -> Option<Answer> {
-        let map = self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.stamp.as_ref() != Some(stamp) {
-            return None;
-        }
-        map.slots.get(key.bytes()).filter(|s| s.epoch == map.epoch).map(|s| s.answer.clone())
+        self.find(stamp, key, |s| s.answer.clone())
     }
 
     /// Like [`Self::get`], only the live version tag (`Some(None)`: cached as nothing live).
     pub(crate) fn get_tag(&self, stamp: &ChangeStamp, key: &KeyBytes) -> Option<Option<String>> {
+        self.find(stamp, key, Slot::tag)
+    }
+
+    /// `read` of the slot of `key` if the map is still valid under `stamp` and the slot is of
+    /// the current epoch.
+    fn find<R>(&self, stamp: &ChangeStamp, key: &KeyBytes, read: impl FnOnce(&Slot) -> R) -> Option<R> {
         let map = self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.stamp.as_ref() != Some(stamp) {
             return None;
         }
-        map.slots.get(key.bytes()).filter(|s| s.epoch == map.epoch).map(Slot::tag)
+        map.slots.get(key.bytes()).filter(|s| s.epoch == map.epoch).map(read)
     }
 
     /// Records `answer`, read from the store in a transaction that began after `stamp` was taken.

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     ActiveEntry, Actor, Deployment, DeploymentFilter, DeploymentStatus, Environment, EnvironmentDiff, HistoryEntry, Page, Project, Version,
 };
+use crate::store::ChangeStamp;
 use crate::validation::ValidationReport;
 
 /// Default and largest page sizes.
@@ -92,13 +93,11 @@ impl Engine {
     /// where building a whole entry object costs more than the lookup (the same cache, always
     /// fresh).
     pub fn active_version_tag(&self, project: &str, environment: &str, entity_type: &str, entity_id: &str) -> Result<Option<String>> {
-        if let Some(stamp) = self.store.change_stamp()
-            && let Some(hit) = self.cache.get_tag(&stamp, &KeyBytes::new([project, environment, entity_type, entity_id]))
-        {
-            return Ok(hit);
-        }
-        // A miss (or a store without change stamps): the entry path reads and caches it.
-        Ok(self.active_version_shared(project, environment, entity_type, entity_id)?.map(|e| e.version_tag.clone()))
+        self.hot_read(
+            [project, environment, entity_type, entity_id],
+            |stamp, key| self.cache.get_tag(stamp, key),
+            |answer| answer.as_ref().map(|e| e.version_tag.clone()),
+        )
     }
 
     /// [`Engine::active_version`] without copying the entry: the cached entry itself, shared.
@@ -109,17 +108,30 @@ impl Engine {
         entity_type: &str,
         entity_id: &str,
     ) -> Result<Option<Arc<ActiveEntry>>> {
+        self.hot_read([project, environment, entity_type, entity_id], |stamp, key| self.cache.get(stamp, key), Option::clone)
+    }
+
+    /// The cached reads' one path: a hit answered by `hit`; otherwise one store read, cached
+    /// (when the store has change stamps) and answered by `miss`.
+    fn hot_read<R>(
+        &self,
+        entity: [&str; 4],
+        hit: impl FnOnce(&ChangeStamp, &KeyBytes) -> Option<R>,
+        miss: impl FnOnce(&Option<Arc<ActiveEntry>>) -> R,
+    ) -> Result<R> {
+        let [project, environment, entity_type, entity_id] = entity;
         let Some(stamp) = self.store.change_stamp() else {
-            return Ok(self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new));
+            return Ok(miss(&self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new)));
         };
-        let key = KeyBytes::new([project, environment, entity_type, entity_id]);
-        if let Some(hit) = self.cache.get(&stamp, &key) {
-            return Ok(hit);
+        let key = KeyBytes::new(entity);
+        if let Some(found) = hit(&stamp, &key) {
+            return Ok(found);
         }
         // INVARIANT: the stamp was taken before this read (see `cache.rs`).
         let answer = self.read(|tx| tx.active(project, environment, entity_type, entity_id))?.map(Arc::new);
-        self.cache.put(stamp, &key, answer.clone());
-        Ok(answer)
+        let out = miss(&answer);
+        self.cache.put(stamp, &key, answer);
+        Ok(out)
     }
 
     /// [`Engine::active_version`] straight from the store, bypassing the cache (to compare).
