@@ -6,6 +6,7 @@
 //! bench_workloads generate <deployments>      # prints: db=<path> cursor=<id> at=<rfc3339>
 //! bench_workloads run <db> <cursor> <at> [--quick]
 //! bench_workloads hot <db> <reads> shared|owned|uncached   # only hot reads (for callgrind)
+//! bench_workloads lifecycles <db> <n>                      # only lifecycles (for perf)
 //! ```
 //!
 //! `generate` uses the benchmarks' generator (`core/benches/support`); set
@@ -203,6 +204,20 @@ fn main() {
                     _ => drop(black_box(e.active_version_uncached(PROJECT, ENV, ENTITY_TYPE, id).unwrap())),
                 }
             }
+        }
+        Some("lifecycles") if args.len() >= 3 => {
+            // For perf: `lifecycles <db> <n>` (only the write path; versions registered first).
+            let e = Engine::open(&args[1]).unwrap();
+            let n: usize = args[2].parse().unwrap();
+            let tags: Vec<String> = (0..n).map(|i| format!("5.{i}.{}", std::process::id())).collect();
+            for (i, tag) in tags.iter().enumerate() {
+                register(&e, &entity_id(i % ENTITIES), tag);
+            }
+            let started = Instant::now();
+            for (i, tag) in tags.iter().enumerate() {
+                black_box(lifecycle(&e, &entity_id(i % ENTITIES), tag));
+            }
+            report("lifecycle", n as f64, started.elapsed());
         }
         Some("run") if args.len() >= 4 => run(&args[1], &args[2], &args[3], args.iter().any(|a| a == "--quick")),
         _ => {

@@ -202,7 +202,7 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
     let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     let indexes: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activation_history' ORDER BY name")
         .unwrap()
@@ -211,6 +211,15 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     assert_eq!(indexes, ["history_by_entity", "history_by_env_at"]);
+    // Migration 6: the store-wide status index is gone; the per-project one serves the sweeps.
+    let status_indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'deployments_by_status%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(status_indexes, ["deployments_by_status"]);
     assert_eq!(active_at(&store, 99), []);
     assert_eq!(active_at(&store, 100), pairs(&[("a", "1.0.0"), ("b", "1.0.0")]));
     assert_eq!(active_at(&store, 299), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));

@@ -86,3 +86,36 @@ fn an_admin_may_release_a_lease_early_with_a_reason() {
     assert_eq!(e.active_state(P, "development").unwrap(), vec![]);
     assert_eq!(e.release_lease(P, &d.id, &admin("root"), "again").unwrap_err().code(), ErrorCode::InvalidTransition);
 }
+
+#[test]
+fn the_sweep_pages_through_every_project_in_id_order() {
+    // More expiring deployments than one sweep page (200), spread over two projects: the sweep
+    // seeks each project's status index (migration 6) and must still find every one.
+    let (e, clock) = engine();
+    e.create_project("other", "acme", "Other", &admin("root")).unwrap();
+    e.create_environment("other", &EnvironmentSpec { name: "production".into(), ..Default::default() }, &admin("root")).unwrap();
+    let expires = Some(clock.now() + chrono::Duration::minutes(5));
+    let mut expected = Vec::new();
+    for i in 0..130 {
+        for project in [P, "other"] {
+            let spec = VersionSpec {
+                entity_type: "prompt_version".into(),
+                entity_id: format!("e{i}"),
+                version_tag: "1.0.0".into(),
+                ..Default::default()
+            };
+            e.register_version(project, &spec, &admin("ci")).unwrap();
+            let req =
+                DeploymentRequest { expires_at: expires, ..request("production", vec![item("prompt_version", &format!("e{i}"), "1.0.0")]) };
+            let d = e.request_deployment(project, &req, &admin("alice")).unwrap();
+            assert_eq!(d.status, DeploymentStatus::Pending);
+            expected.push(d.id);
+        }
+    }
+    assert_eq!(e.sweep().unwrap(), SweepReport::default(), "nothing has expired yet");
+    clock.advance(chrono::Duration::minutes(10));
+    let report = e.sweep().unwrap();
+    // Ids are UUIDv7: creation order is id order, across projects.
+    assert_eq!(report.schedules_expired, expected);
+    assert_eq!(e.sweep().unwrap(), SweepReport::default(), "each is swept once");
+}

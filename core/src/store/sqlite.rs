@@ -29,7 +29,26 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_3_time.sql")),
         M::up(include_str!("schema_4_records.sql")),
         M::up(include_str!("schema_5_history_at.sql")),
+        M::up(include_str!("schema_6_status_sweep.sql")),
     ])
+}
+
+/// Prepared statements each connection keeps (rusqlite's default is 16; one governed lifecycle
+/// runs about 40 distinct statements, and an evicted one is parsed and planned again).
+const STATEMENT_CACHE: usize = 256;
+
+/// The settings every connection of a store shares: the busy timeout, a statement cache that
+/// holds every statement the engine runs, and a query plan that never depends on bound values.
+fn tune(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // INVARIANT: plans do not depend on bound values (SQLite's query planner stability
+    // guarantee). Without it SQLite marks a statement with `LIMIT ?n` (or a bound value it
+    // compares to a partial index or to STAT4 samples) as expired whenever a different value is
+    // bound, and parses and plans it again: a cached statement run with alternating values (the
+    // freeze-window lookup of every write, once per scope) was re-prepared on every run.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
 }
 
 /// Brings the schema to the latest version. Each migration runs in its own transaction, but
@@ -105,7 +124,7 @@ impl SqliteStore {
             return Err(Error::invalid_input("database path contains a nul byte"));
         }
         let mut conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        tune(&conn)?;
         if path != ":memory:" {
             let mode = enable_wal(&conn)?;
             if !mode.eq_ignore_ascii_case("wal") {
@@ -125,7 +144,7 @@ impl SqliteStore {
             });
         }
         let reader = Connection::open(path)?;
-        reader.busy_timeout(BUSY_TIMEOUT)?;
+        tune(&reader)?;
         reader.pragma_update(None, "foreign_keys", "ON")?;
         reader.pragma_update(None, "query_only", "ON")?;
         // Reads of a long history (point-in-time state, deep pages, verification) touch many
@@ -421,13 +440,26 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn update_deployment(&self, d: &Deployment, expected_revision: i64) -> Result<()> {
+        let doc = to_doc(d)?;
         let n = self
             .0
             .prepare_cached(
-                "UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6",
+                "UPDATE deployments SET revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6 AND status = ?3",
             )?
-            .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, to_doc(d)?, expected_revision])
-            .map_err(|e| unique(e, || format!("another deployment is already deploying in `{}`", d.environment)))?;
+            .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, doc, expected_revision])?;
+        // A change of status also moves the deployment in the status indexes; a change without
+        // one (an approval recorded, a heartbeat) leaves them untouched, as SQLite maintains only
+        // the indexes over the columns an UPDATE sets.
+        let n = if n == 0 {
+            self.0
+                .prepare_cached(
+                    "UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6",
+                )?
+                .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, doc, expected_revision])
+                .map_err(|e| unique(e, || format!("another deployment is already deploying in `{}`", d.environment)))?
+        } else {
+            n
+        };
         if n == 0 {
             return Err(Error::Conflict(format!("deployment `{}` was changed concurrently (expected revision {expected_revision})", d.id)));
         }
@@ -762,7 +794,7 @@ impl StoreTx for SqliteTx<'_> {
 
     fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>> {
         docs(self.strings(
-            "SELECT doc FROM deployments WHERE status = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            "SELECT doc FROM deployments WHERE project_id IN (SELECT id FROM projects) AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
             &[&status.as_str(), &after_id, &limit],
         )?)
     }
