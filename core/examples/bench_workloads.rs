@@ -174,6 +174,14 @@ fn run(db: &str, cursor: &str, at: &str, quick: bool) {
         assert_eq!(r.status, DeploymentStatus::Deployed);
     }
     report("rollback", f64::from(u32::try_from(rounds / 2).unwrap()), spent);
+
+    // The store's physical floor: one commit writing k B-trees (a lifecycle is five commits of
+    // 8 to 20 B-trees each), in a scratch file beside the data set.
+    let scratch = std::path::Path::new(db).with_extension("floor.db");
+    for k in [1, 4, 8, 14] {
+        let per_commit = support::raw::commit_floor(&scratch, k, if quick { 1000 } else { 4000 });
+        report(&format!("commit_floor_{k}"), 1.0, per_commit);
+    }
 }
 
 fn main() {

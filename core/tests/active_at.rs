@@ -183,7 +183,7 @@ fn active_at(store: &dyn Store, micros: i64) -> Vec<(String, String)> {
     let mut out = Vec::new();
     store
         .read(&mut |tx| {
-            out = tx.active_at(P, "staging", at)?.into_iter().map(|h| (h.entity_id, h.version_tag.unwrap())).collect();
+            out = tx.active_at(P, "staging", at)?.into_iter().map(|(h, _)| (h.entity_id, h.version_tag.unwrap())).collect();
             Ok(())
         })
         .unwrap();
@@ -202,7 +202,7 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
     let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let indexes: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activation_history' ORDER BY name")
         .unwrap()
@@ -275,7 +275,7 @@ fn postgres_schema_at_migration_1_is_migrated_on_open() {
     let store = deploygov::store::PostgresStore::open_in_schema(&url, &schema).unwrap();
     let versions: Vec<i32> =
         c.query("SELECT version FROM schema_migrations ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
     let indexes: Vec<String> = c
         .query("SELECT indexname::text FROM pg_indexes WHERE schemaname = $1 AND tablename = 'activation_history' ORDER BY 1", &[&schema])
         .unwrap()
@@ -317,4 +317,101 @@ fn a_clock_stepping_back_never_reorders_an_entitys_history() {
     let at = clock.now();
     assert!(at < t0);
     assert_eq!(staging_at(&e, at), vec![row(MODEL, "gpt", "1.0.0", at, &other)]);
+}
+
+/// Ships to every environment in several ways: development (automatic approval), staging (one
+/// lead), production (two admins, executed by a third person), a multi-item deployment, a
+/// rollback; returns the instant after all of it.
+fn varied_history(e: &Engine, clock: &ManualClock) -> DateTime<Utc> {
+    for (k, tag) in ["1.0.0", "2.0.0", "3.0.0"].into_iter().enumerate() {
+        for (t, i) in [(PROMPT, "chat"), (MODEL, "gpt")] {
+            register_in(e, P, t, i, tag);
+        }
+        clock.advance(Duration::seconds(10));
+        let dev = e.request_deployment(P, &request("development", vec![item(PROMPT, "chat", tag)]), &developer("dave")).unwrap();
+        e.execute(P, &dev.id, &developer("dave"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
+        clock.advance(Duration::seconds(10));
+        ship_staging(e, vec![item(PROMPT, "chat", tag), item(MODEL, "gpt", tag)]);
+        clock.advance(Duration::seconds(10));
+        let prod = e.request_deployment(P, &request("production", vec![item(MODEL, "gpt", tag)]), &admin("dora")).unwrap();
+        approve(e, &prod.id, &admin(if k % 2 == 0 { "ann" } else { "bob" }));
+        approve(e, &prod.id, &admin("carl"));
+        execute(e, &prod.id, &admin("eve"));
+    }
+    clock.advance(Duration::seconds(10));
+    let last = e.active_version(P, "staging", PROMPT, "chat").unwrap().unwrap().deployment_id;
+    e.rollback(P, &last, &admin("root"), &NoopExecutor, &rb("bad prompt")).unwrap();
+    clock.advance(Duration::seconds(10));
+    clock.now()
+}
+
+/// The people named by `active_state_at`, derived from each entry's deployment instead.
+fn people_from_deployments(e: &Engine, live: &[LiveEntry]) -> Vec<(String, Vec<String>, Option<String>)> {
+    live.iter()
+        .map(|l| {
+            let d = e.get_deployment(P, &l.deployment_id).unwrap();
+            let approvers = d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER).map(|a| a.actor_id.clone()).collect();
+            (d.requested_by, approvers, d.executed_by)
+        })
+        .collect()
+}
+
+fn people(live: &[LiveEntry]) -> Vec<(String, Vec<String>, Option<String>)> {
+    live.iter().map(|l| (l.requested_by.clone(), l.approved_by.clone(), l.executed_by.clone())).collect()
+}
+
+#[test]
+fn each_change_names_the_people_of_its_deployment() {
+    let (e, clock) = engine();
+    let start = clock.now();
+    let end = varied_history(&e, &clock);
+    let mut instant = start;
+    while instant <= end {
+        for env in ["development", "staging", "production"] {
+            let live = e.active_state_at(P, env, instant).unwrap();
+            assert_eq!(people(&live), people_from_deployments(&e, &live), "{env} at {instant}");
+        }
+        instant += Duration::seconds(5);
+    }
+    let prod = e.active_state_at(P, "production", end).unwrap();
+    assert_eq!(people(&prod), [("dora".to_owned(), vec!["ann".to_owned(), "carl".to_owned()], Some("eve".to_owned()))]);
+    let dev = e.active_state_at(P, "development", end).unwrap();
+    assert_eq!(people(&dev), [("dave".to_owned(), vec![], Some("dave".to_owned()))], "automatic approval names nobody");
+}
+
+/// Changes stored before SQLite migration 7 have no people: they are named from their
+/// deployment, and the answer is the same as for changes that carry them.
+#[test]
+fn changes_stored_without_people_are_named_from_their_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("people.db");
+    let clock = common::clock();
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    setup(&e);
+    let start = clock.now();
+    let end = varied_history(&e, &clock);
+    let instants: Vec<DateTime<Utc>> = (0..).map(|k| start + Duration::seconds(5 * k)).take_while(|t| *t <= end).collect();
+    let answer = |e: &Engine| -> Vec<Vec<LiveEntry>> {
+        instants.iter().flat_map(|t| ["development", "staging", "production"].map(|env| e.active_state_at(P, env, *t).unwrap())).collect()
+    };
+    let with_people = answer(&e);
+    drop(e);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let stored: i64 = conn.query_row("SELECT COUNT(*) FROM activation_history WHERE people IS NOT NULL", [], |r| r.get(0)).unwrap();
+    let all: i64 = conn.query_row("SELECT COUNT(*) FROM activation_history", [], |r| r.get(0)).unwrap();
+    assert!(all > 10);
+    assert_eq!(stored, all, "every change carries its people");
+    // As a database written before migration 7 has it: every other change without people.
+    conn.execute("UPDATE activation_history SET people = NULL WHERE seq % 2 = 0", []).unwrap();
+    drop(conn);
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    assert_eq!(answer(&e), with_people);
+    // A stored value that is not `ChangePeople` is a storage error, never a wrong answer.
+    drop(e);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE activation_history SET people = '{\"requested_by\": 7}'", []).unwrap();
+    drop(conn);
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    let err = e.active_state_at(P, "production", end).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage, "{err}");
 }

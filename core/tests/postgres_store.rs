@@ -80,7 +80,7 @@ fn url_options_schema_is_created_and_migrations_run_once() {
     let mut c = raw(&url, &fresh);
     let versions: Vec<i32> =
         c.query("SELECT version FROM schema_migrations ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     c.batch_execute(&format!("DROP SCHEMA \"{fresh}\" CASCADE")).unwrap();
     assert_eq!(PostgresStore::open_in_schema(&url, "Not-An-Identifier").unwrap_err().code(), ErrorCode::InvalidInput);
 }

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use deploygov::audit::{GENESIS_HASH, entry_hash};
-use deploygov::store::SqliteStore;
+use deploygov::store::{ChangePeople, SqliteStore};
 use deploygov::{
     Activation, Actor, ApproveOptions, AuditEntry, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus, Engine,
     EnvironmentSpec, ExecuteOptions, ItemSpec, ItemStatus, ManualClock, RiskLevel, Version, VersionSpec,
@@ -219,6 +219,16 @@ pub fn audit_view(d: &Deployment) -> Value {
             "status": i.status, "error_message": i.error_message, "previous_version": i.previous_version,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The people the engine stores with an activation of `d` (`ChangePeople`, JSON).
+fn people_doc(d: &Deployment) -> String {
+    let people = ChangePeople {
+        requested_by: d.requested_by.clone(),
+        approved_by: d.approvals.iter().map(|a| a.actor_id.clone()).collect(),
+        executed_by: d.executed_by.clone(),
+    };
+    serde_json::to_string(&people).unwrap()
 }
 
 /// The engine's content hash of one item in an environment without variables.
@@ -443,11 +453,11 @@ pub fn history_direct(path: &Path, entities: usize, n: usize, base: DateTime<Utc
         // execute: finish
         let before = audit_view(&d);
         conn.prepare_cached(
-            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .unwrap()
-        .execute(params![PROJECT, ENV, ENTITY_TYPE, p.eid, p.tag, id, p.t[5].timestamp_micros()])
+        .execute(params![PROJECT, ENV, ENTITY_TYPE, p.eid, p.tag, id, p.t[5].timestamp_micros(), people_doc(&d)])
         .unwrap();
         d.activation_seq = Some(conn.last_insert_rowid());
         d.finished_at = Some(p.t[5]);

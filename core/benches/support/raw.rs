@@ -23,6 +23,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{ENTITY_TYPE, ENV, PROJECT, RAW_PROJECT, entity_id};
 
+/// The people stored with each activation (`ChangePeople`, JSON).
+const PEOPLE: &str = r#"{"requested_by":"alice","approved_by":["bob","carol"],"executed_by":"bob"}"#;
+
 /// A connection configured like the engine's, with the documents it writes.
 pub struct Raw {
     conn: Connection,
@@ -183,9 +186,9 @@ impl Raw {
         );
         one!(
             self.conn,
-            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at)
-             VALUES (?1, ?2, ?3, ?4, '9.9.9', ?5, ?6)",
-            params![RAW_PROJECT, ENV, ENTITY_TYPE, eid, id, at]
+            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
+             VALUES (?1, ?2, ?3, ?4, '9.9.9', ?5, ?6, ?7)",
+            params![RAW_PROJECT, ENV, ENTITY_TYPE, eid, id, at, PEOPLE]
         );
         let replaced = self.live[entity].replace(id.to_owned());
         if let Some(old) = &replaced {
@@ -250,4 +253,39 @@ impl Raw {
             s.audit(2, &id, at);
         });
     }
+}
+
+/// The cost of one durable commit on this machine as a function of how many B-trees it writes:
+/// a scratch database next to `path` (same settings as the engine's store: WAL,
+/// `synchronous=NORMAL`) with `btrees` tables; each of `commits` transactions (`BEGIN
+/// IMMEDIATE` ... `COMMIT`) appends one 200-byte row to every table. Returns the time per commit.
+/// It bounds what any schema can reach: a governed lifecycle is five such commits, each writing
+/// the deployment, its indexes, the audit chain and the outbox.
+pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32) -> std::time::Duration {
+    let _ = std::fs::remove_file(path);
+    let conn = Connection::open(path).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
+    assert!(mode.eq_ignore_ascii_case("wal"));
+    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    let inserts: Vec<String> = (0..btrees)
+        .map(|t| {
+            conn.execute_batch(&format!("CREATE TABLE t{t} (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")).unwrap();
+            format!("INSERT INTO t{t} (v) VALUES (?1)")
+        })
+        .collect();
+    let row = "x".repeat(200);
+    let started = std::time::Instant::now();
+    for _ in 0..commits {
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        for sql in &inserts {
+            conn.prepare_cached(sql).unwrap().execute([&row]).unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+    }
+    let spent = started.elapsed() / commits;
+    drop(conn);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    spent
 }

@@ -4,13 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use super::gate::{fingerprint, item_keys, transition};
-use super::{Engine, content_hash, deployment_audit, need_deployment, need_env, need_project, record, require_role};
+use super::{Engine, approvers, content_hash, deployment_audit, need_deployment, need_env, need_project, record, require_role};
 use crate::error::{Error, Result};
-use crate::model::{
-    AUTO_APPROVER, Actor, Deployment, DeploymentItem, DeploymentKind, DeploymentStatus, ItemStatus, LiveEntry, SweepReport,
-};
+use crate::model::{Actor, Deployment, DeploymentItem, DeploymentKind, DeploymentStatus, ItemStatus, LiveEntry, SweepReport};
 use crate::policy::ADMIN_ROLES;
-use crate::store::StoreTx;
+use crate::store::{ChangePeople, StoreTx};
 use crate::validation::Phase;
 
 /// The actor recorded for what the sweep does.
@@ -230,12 +228,28 @@ impl Engine {
         self.read(|tx| {
             need_env(tx, project, environment)?;
             let mut out = Vec::new();
-            let mut cache: Option<Deployment> = None;
-            for h in tx.active_at(project, environment, at)? {
+            let mut cache: Option<(String, ChangePeople)> = None;
+            for (h, stored) in tx.active_at(project, environment, at)? {
                 let Some(version_tag) = h.version_tag else { continue };
-                let d = match cache.take() {
-                    Some(d) if d.id == h.deployment_id => d,
-                    _ => need_deployment(tx, project, &h.deployment_id)?,
+                // A change stored before the history kept its people (SQLite migration 7,
+                // PostgreSQL 3) names them from its deployment.
+                let people = match stored {
+                    Some(p) => p,
+                    None => {
+                        let p = match cache.take() {
+                            Some((id, p)) if id == h.deployment_id => p,
+                            _ => {
+                                let d = need_deployment(tx, project, &h.deployment_id)?;
+                                ChangePeople {
+                                    requested_by: d.requested_by.clone(),
+                                    approved_by: approvers(&d),
+                                    executed_by: d.executed_by,
+                                }
+                            }
+                        };
+                        cache = Some((h.deployment_id.clone(), p.clone()));
+                        p
+                    }
                 };
                 out.push(LiveEntry {
                     entity_type: h.entity_type,
@@ -243,11 +257,10 @@ impl Engine {
                     version_tag,
                     since: h.at,
                     deployment_id: h.deployment_id,
-                    requested_by: d.requested_by.clone(),
-                    approved_by: d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER).map(|a| a.actor_id.clone()).collect(),
-                    executed_by: d.executed_by.clone(),
+                    requested_by: people.requested_by,
+                    approved_by: people.approved_by,
+                    executed_by: people.executed_by,
                 });
-                cache = Some(d);
             }
             Ok(out)
         })
@@ -258,7 +271,7 @@ impl Engine {
     pub fn deployments_live_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<Deployment>> {
         self.read(|tx| {
             need_env(tx, project, environment)?;
-            let mut ids: Vec<String> = tx.active_at(project, environment, at)?.into_iter().map(|h| h.deployment_id).collect();
+            let mut ids: Vec<String> = tx.active_at(project, environment, at)?.into_iter().map(|(h, _)| h.deployment_id).collect();
             ids.sort_unstable_by(|a, b| b.cmp(a));
             ids.dedup();
             ids.iter().map(|id| need_deployment(tx, project, id)).collect()

@@ -35,7 +35,7 @@ use crate::audit::{self, NewEntry};
 use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Subscriber};
-use crate::model::{Actor, Deployment, Environment, Project};
+use crate::model::{AUTO_APPROVER, Actor, Deployment, Environment, Project};
 use crate::store::{Store, StoreTx};
 use crate::validation::Validator;
 
@@ -289,6 +289,11 @@ fn need_env(tx: &dyn StoreTx, project: &str, name: &str) -> Result<Environment> 
 }
 
 /// Loads a deployment of a project or fails with `not_found`.
+/// The people who approved `d` (automatic approval names nobody).
+fn approvers(d: &Deployment) -> Vec<String> {
+    d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER).map(|a| a.actor_id.clone()).collect()
+}
+
 fn need_deployment(tx: &dyn StoreTx, project: &str, id: &str) -> Result<Deployment> {
     tx.deployment(project, id)?.ok_or_else(|| Error::not_found(format!("deployment `{id}` does not exist in project `{project}`")))
 }

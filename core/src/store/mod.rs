@@ -113,8 +113,8 @@ pub trait StoreTx {
     /// Everything live in an environment.
     fn active_state(&self, project: &str, environment: &str) -> Result<Vec<ActiveEntry>>;
     /// Sets (`Some`) or removes (`None` version) one entity's live version and appends the change
-    /// to the activation history; returns the history sequence number.
-    fn apply_activation(&self, project: &str, change: &HistoryEntry) -> Result<i64>;
+    /// to the activation history, with who made it; returns the history sequence number.
+    fn apply_activation(&self, project: &str, change: &HistoryEntry, people: &ChangePeople) -> Result<i64>;
     /// How many entities `deployment_id` still has live.
     fn live_count(&self, project: &str, deployment_id: &str) -> Result<i64>;
     /// The last change of one entity at or before history position `max_seq`.
@@ -174,8 +174,9 @@ pub trait StoreTx {
     fn last_event_seq(&self) -> Result<i64>;
 
     /// For each entity of an environment, its last change at or before `at`, when that change
-    /// set a version (point-in-time active state).
-    fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>>;
+    /// set a version (point-in-time active state), with who made it (`None` for a change stored
+    /// before the history kept its people: SQLite migration 7, PostgreSQL 3).
+    fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<(HistoryEntry, Option<ChangePeople>)>>;
     /// Deployments of every project in `status` with an id after `after_id`, in id order.
     fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>>;
     /// Replaces a catalog version's record (its quarantine).
@@ -212,6 +213,19 @@ pub struct Record {
     pub scope: String,
     /// JSON document.
     pub doc: String,
+}
+
+/// Who is behind one change of the active state: the people of the deployment that made it, as
+/// they were when it went live. Stored with the change (JSON), so that the point-in-time state
+/// names them without reading each deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePeople {
+    /// Who requested the deployment.
+    pub requested_by: String,
+    /// Who approved it (empty for automatic approval).
+    pub approved_by: Vec<String>,
+    /// Who executed it.
+    pub executed_by: Option<String>,
 }
 
 /// One line of a deployment's stage log.

@@ -65,7 +65,11 @@ const LOCK_CLASS: i32 = 0x6467_7631;
 const MIGRATE_CLASS: i32 = 0x6467_6d31;
 
 /// Migrations in order; `schema_migrations` records the versions applied.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("pg_schema_1.sql")), (2, include_str!("pg_schema_2_history_at.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("pg_schema_1.sql")),
+    (2, include_str!("pg_schema_2_history_at.sql")),
+    (3, include_str!("pg_schema_3_history_people.sql")),
+];
 
 /// PostgreSQL-backed [`Store`]. Safe to share between threads and between processes (on any
 /// number of machines) using the same database and schema.

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::checkpoint::{Checkpointer, NUDGE_FRAMES, SAFETY_NET_PAGES};
 use super::shm::{STAMP_LEN, ShmWatch};
-use super::{ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
+use super::{ChangePeople, ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -30,6 +30,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_4_records.sql")),
         M::up(include_str!("schema_5_history_at.sql")),
         M::up(include_str!("schema_6_status_sweep.sql")),
+        M::up(include_str!("schema_7_history_people.sql")),
     ])
 }
 
@@ -552,7 +553,7 @@ impl StoreTx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn apply_activation(&self, project: &str, c: &HistoryEntry) -> Result<i64> {
+    fn apply_activation(&self, project: &str, c: &HistoryEntry, people: &ChangePeople) -> Result<i64> {
         self.1.set(true);
         match &c.version_tag {
             Some(tag) => self
@@ -573,10 +574,19 @@ impl StoreTx for SqliteTx<'_> {
         };
         self.0
             .prepare_cached(
-                "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![project, c.environment, c.entity_type, c.entity_id, c.version_tag, c.deployment_id, micros(c.at)])?;
+            .execute(params![
+                project,
+                c.environment,
+                c.entity_type,
+                c.entity_id,
+                c.version_tag,
+                c.deployment_id,
+                micros(c.at),
+                to_doc(people)?
+            ])?;
         Ok(self.0.last_insert_rowid())
     }
 
@@ -765,7 +775,7 @@ impl StoreTx for SqliteTx<'_> {
     /// `ORDER BY ..., at, seq` (any row of the next entity will do) is an order only
     /// `history_by_env_at` gives, so `history_by_entity`, on which the environment bounds no
     /// scan, is never chosen for it.
-    fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<HistoryEntry>> {
+    fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<(HistoryEntry, Option<ChangePeople>)>> {
         let sql = format!(
             "WITH RECURSIVE entities(seq) AS (
                 SELECT (SELECT seq FROM activation_history WHERE project_id = ?1 AND environment = ?2
@@ -784,12 +794,13 @@ impl StoreTx for SqliteTx<'_> {
                         ORDER BY l.at DESC, l.seq DESC LIMIT 1)
                 FROM entities CROSS JOIN activation_history AS p ON p.seq = entities.seq
              )
-             SELECT {HISTORY_COLS} FROM activation_history WHERE seq IN (SELECT seq FROM last)
+             SELECT {HISTORY_COLS}, people FROM activation_history WHERE seq IN (SELECT seq FROM last)
                AND version_tag IS NOT NULL ORDER BY entity_type, entity_id"
         );
         let mut st = self.0.prepare_cached(&sql)?;
-        let rows = st.query_map(params![project, environment, micros(at)], history_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let rows = st.query_map(params![project, environment, micros(at)], |r| Ok((history_row(r)?, r.get::<_, Option<String>>(7)?)))?;
+        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|(h, people)| Ok((h, people.as_deref().map(from_doc).transpose()?))).collect()
     }
 
     fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>> {
