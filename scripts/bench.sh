@@ -84,11 +84,14 @@ order = [
     ("verify_audit_reparse_entries", "verify_audit as before (re-parsing; Rust)", ""),
     ("active_state_at_first", "active_state_at (half-way), first call", ""),
     ("active_state_at", "active_state_at (half-way), next calls", ""),
+    ("peak_rss_mib", "peak resident memory of the run (MiB)", "flat in history size"),
 ]
 def cell(v):
     if v is None:
         return "—"
     per_s, us = v
+    if us == 0:
+        return f"{per_s:,.0f}"
     return f"{per_s:,.0f}/s ({us:,.2f} µs)" if us < 1000 else f"{per_s:,.1f}/s ({us / 1000:,.1f} ms)"
 print(f"\n{int(sys.argv[2]):,} historical deployments\n")
 print("| workload | Rust | Python | Node | target |")

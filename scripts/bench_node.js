@@ -95,6 +95,8 @@ async function main() {
     spent += now() - started
   }
   report('rollback', rounds / 2, spent)
+  // Peak resident memory of the whole run (maxRSS is in KiB), to compare across history sizes.
+  console.log(`node peak_rss_mib ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} 0`)
 }
 
 main().catch((err) => {

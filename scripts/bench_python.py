@@ -5,6 +5,7 @@ usage: bench_python.py <db> <cursor> <at> [--quick]
 """
 
 import random
+import resource
 import sys
 import time
 from datetime import datetime
@@ -103,6 +104,8 @@ def main() -> None:
         e.rollback(P, d, admin("alice"), reason="bench")
         spent += time.perf_counter() - started
     report("rollback", rounds // 2, spent)
+    # Peak resident memory of the whole run (KiB on Linux), to compare across history sizes.
+    print(f"python peak_rss_mib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} 0", flush=True)
 
 
 if __name__ == "__main__":

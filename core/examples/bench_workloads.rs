@@ -175,6 +175,14 @@ fn run(db: &str, cursor: &str, at: &str, quick: bool) {
     }
     report("rollback", f64::from(u32::try_from(rounds / 2).unwrap()), spent);
 
+    // Peak resident memory of the whole run, to compare across history sizes.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches(" kB").parse::<f64>().ok())
+    {
+        println!("rust peak_rss_mib {:.0} 0", kib / 1024.0);
+    }
+
     // The store's physical floor: one commit writing k B-trees (a lifecycle is five commits of
     // 8 to 20 B-trees each), in a scratch file beside the data set.
     let scratch = std::path::Path::new(db).with_extension("floor.db");
