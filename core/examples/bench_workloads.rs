@@ -7,6 +7,7 @@
 //! bench_workloads run <db> <cursor> <at> [--quick]
 //! bench_workloads hot <db> <reads> shared|owned|uncached   # only hot reads (for callgrind)
 //! bench_workloads lifecycles <db> <n>                      # only lifecycles (for perf)
+//! bench_workloads at <db> <rfc3339> <calls>                # only active_state_at (for perf)
 //! ```
 //!
 //! `generate` uses the benchmarks' generator (`core/benches/support`); set
@@ -220,6 +221,18 @@ fn main() {
                     _ => drop(black_box(e.active_version_uncached(PROJECT, ENV, ENTITY_TYPE, id).unwrap())),
                 }
             }
+        }
+        Some("at") if args.len() >= 4 => {
+            // For perf: `at <db> <rfc3339> <calls>` (only active_state_at, after one warm-up call).
+            let e = Engine::open(&args[1]).unwrap();
+            let at = chrono::DateTime::parse_from_rfc3339(&args[2]).unwrap().with_timezone(&chrono::Utc);
+            let n: u32 = args[3].parse().unwrap();
+            black_box(e.active_state_at(PROJECT, ENV, at).unwrap());
+            let started = Instant::now();
+            for _ in 0..n {
+                black_box(e.active_state_at(PROJECT, ENV, at).unwrap());
+            }
+            report("active_state_at", f64::from(n), started.elapsed());
         }
         Some("lifecycles") if args.len() >= 3 => {
             // For perf: `lifecycles <db> <n>` (only the write path; versions registered first).

@@ -190,6 +190,13 @@ impl Raw {
              VALUES (?1, ?2, ?3, ?4, '9.9.9', ?5, ?6, ?7)",
             params![RAW_PROJECT, ENV, ENTITY_TYPE, eid, id, at, PEOPLE]
         );
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO history_entities (project_id, environment, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .unwrap()
+            .execute(params![RAW_PROJECT, ENV, ENTITY_TYPE, eid])
+            .unwrap();
         let replaced = self.live[entity].replace(id.to_owned());
         if let Some(old) = &replaced {
             one!(

@@ -31,6 +31,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_5_history_at.sql")),
         M::up(include_str!("schema_6_status_sweep.sql")),
         M::up(include_str!("schema_7_history_people.sql")),
+        M::up(include_str!("schema_8_history_entities.sql")),
     ])
 }
 
@@ -572,6 +573,14 @@ impl StoreTx for SqliteTx<'_> {
                 )?
                 .execute(params![project, c.environment, c.entity_type, c.entity_id])?,
         };
+        // INVARIANT: every entity with a change in an environment has its row in
+        // `history_entities` (what `active_at` enumerates); an existing row is left untouched
+        // (no page is written).
+        self.0
+            .prepare_cached(
+                "INSERT OR IGNORE INTO history_entities (project_id, environment, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![project, c.environment, c.entity_type, c.entity_id])?;
         self.0
             .prepare_cached(
                 "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
@@ -756,48 +765,32 @@ impl StoreTx for SqliteTx<'_> {
         Ok(st.query_row([], |r| r.get(0))?)
     }
 
-    /// One statement of index seeks on `history_by_env_at` (migration 5), so the cost grows with
-    /// the number of entities the environment ever had, not with their number of changes:
-    /// `entities` walks the distinct entities (a skip scan: from one entity, the first row of the
-    /// next one, carried as its `seq`), `last` takes each entity's last change at or before `at`.
+    /// One statement, flat in history size: the environment's entities are read from
+    /// `history_entities` (migration 8: one row per entity that ever changed there), and for
+    /// each, one seek on `history_by_env_at` (migration 5) finds its last change at or before
+    /// `at`, then one lookup reads that row. (Migrations 5 to 7 walked the distinct entities by a
+    /// skip scan over the index instead, two more seeks and a row read per entity: 12× slower at
+    /// 1M changes, where those pages are not in the cache.)
     ///
     /// INVARIANT: an entity's state at `at` is its last change by time, ties by `seq` (the greatest
     /// `(at, seq)` with `at <= ?3`). That is its last change by `seq` as long as `at` does not go
-    /// back along `seq` for an entity: the engine stamps activations with its clock, and an
-    /// environment has at most one `deploying` deployment at a time, so it holds unless the clock
-    /// itself goes back.
+    /// back along `seq` for an entity: the engine stamps activations never before the entity's
+    /// previous change (`execute`), so it holds even when the clocks of engines sharing a store
+    /// are skewed.
     ///
-    /// The unary `+` strips the column affinity of the carried values: with it SQLite seeks on
-    /// both columns of the row value `(entity_type, entity_id) > (...)`; without it only on
-    /// `entity_type`, and the skip becomes a scan over all entities of that type. `CROSS JOIN`
-    /// pins the join order (`entities` outside): with `sqlite_stat1` from an `ANALYZE`, the planner
-    /// would otherwise scan the whole index for `p` when it guesses one row per entity. The skip's
-    /// `ORDER BY ..., at, seq` (any row of the next entity will do) is an order only
-    /// `history_by_env_at` gives, so `history_by_entity`, on which the environment bounds no
-    /// scan, is never chosen for it.
+    /// `CROSS JOIN` pins the join order (`history_entities` outside, in key order, which is the
+    /// order of the result).
     fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<(HistoryEntry, Option<ChangePeople>)>> {
-        let sql = format!(
-            "WITH RECURSIVE entities(seq) AS (
-                SELECT (SELECT seq FROM activation_history WHERE project_id = ?1 AND environment = ?2
-                        ORDER BY entity_type, entity_id, at, seq LIMIT 1)
-                UNION ALL
-                SELECT (SELECT n.seq FROM activation_history AS n
-                        WHERE n.project_id = ?1 AND n.environment = ?2
-                          AND (n.entity_type, n.entity_id) > (+p.entity_type, +p.entity_id)
-                        ORDER BY n.entity_type, n.entity_id, n.at, n.seq LIMIT 1)
-                FROM entities CROSS JOIN activation_history AS p ON p.seq = entities.seq
-             ),
-             last(seq) AS (
-                SELECT (SELECT l.seq FROM activation_history AS l
-                        WHERE l.project_id = ?1 AND l.environment = ?2
-                          AND l.entity_type = p.entity_type AND l.entity_id = p.entity_id AND l.at <= ?3
-                        ORDER BY l.at DESC, l.seq DESC LIMIT 1)
-                FROM entities CROSS JOIN activation_history AS p ON p.seq = entities.seq
-             )
-             SELECT {HISTORY_COLS}, people FROM activation_history WHERE seq IN (SELECT seq FROM last)
-               AND version_tag IS NOT NULL ORDER BY entity_type, entity_id"
-        );
-        let mut st = self.0.prepare_cached(&sql)?;
+        let sql = "SELECT h.seq, h.environment, h.entity_type, h.entity_id, h.version_tag, h.deployment_id, h.at, h.people
+             FROM history_entities AS e CROSS JOIN activation_history AS h
+             WHERE e.project_id = ?1 AND e.environment = ?2
+               AND h.seq = (SELECT l.seq FROM activation_history AS l
+                            WHERE l.project_id = e.project_id AND l.environment = e.environment
+                              AND l.entity_type = e.entity_type AND l.entity_id = e.entity_id AND l.at <= ?3
+                            ORDER BY l.at DESC, l.seq DESC LIMIT 1)
+               AND h.version_tag IS NOT NULL
+             ORDER BY e.entity_type, e.entity_id";
+        let mut st = self.0.prepare_cached(sql)?;
         let rows = st.query_map(params![project, environment, micros(at)], |r| Ok((history_row(r)?, r.get::<_, Option<String>>(7)?)))?;
         let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(h, people)| Ok((h, people.as_deref().map(from_doc).transpose()?))).collect()
