@@ -7,7 +7,8 @@
 //!
 //! Per governed lifecycle, the same five write transactions as the engine (`BEGIN IMMEDIATE`):
 //! 1. request: insert the deployment, its entity row, 1 audit entry;
-//! 2. first approval: update the deployment (compare-and-set on the revision), 1 audit entry;
+//! 2. first approval: update the deployment's document (compare-and-set on the revision; the
+//!    status is unchanged, so its indexes are not written), 1 audit entry;
 //! 3. second approval: update the deployment, 2 audit entries (granted, approved);
 //! 4. start: update the deployment to `deploying`, 1 audit entry;
 //! 5. finish: update it to `deployed`, upsert the active state, append the activation history,
@@ -56,6 +57,9 @@ impl Raw {
         assert!(mode.eq_ignore_ascii_case("wal"));
         conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        // The engine checkpoints on a background thread and keeps SQLite's automatic checkpoint
+        // at 10,000 pages as a safety net; the floor has no thread, so it keeps only the net.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000).unwrap();
         let payload = format!(r#"{{"after":{view},"before":{view},"reason":null}}"#);
         Self { conn, live: vec![None; entities], next_entity: 0, deployment_doc, view, payload, hash: "0".repeat(64) }
     }
@@ -151,6 +155,15 @@ impl Raw {
         self.conn.execute_batch("COMMIT").unwrap();
     }
 
+    /// An update that keeps the status (the first approval): the status indexes are untouched.
+    fn update_doc(&self, id: &str, revision: i64) {
+        one!(
+            self.conn,
+            "UPDATE deployments SET revision = ?3, doc = ?4 WHERE project_id = ?1 AND id = ?2 AND revision = ?5",
+            params![RAW_PROJECT, id, revision, self.deployment_doc, revision - 1]
+        );
+    }
+
     fn update(&self, id: &str, status: &str, revision: i64) {
         one!(
             self.conn,
@@ -220,7 +233,7 @@ impl Raw {
             s.audit(1, &id, at);
         });
         self.tx(|s| {
-            s.update(&id, "pending", 2);
+            s.update_doc(&id, 2);
             s.audit(1, &id, at);
         });
         self.tx(|s| {
