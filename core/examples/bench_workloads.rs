@@ -250,7 +250,10 @@ fn main() {
         }
         Some("run") if args.len() >= 4 => run(&args[1], &args[2], &args[3], args.iter().any(|a| a == "--quick")),
         _ => {
-            eprintln!("usage: bench_workloads generate <deployments> | run <db> <cursor> <at> [--quick]");
+            eprintln!(
+                "usage: bench_workloads generate <deployments> | run <db> <cursor> <at> [--quick] | hot <db> <reads> shared|owned|uncached \
+                 | lifecycles <db> <n> | at <db> <rfc3339> <calls>"
+            );
             std::process::exit(2);
         }
     }

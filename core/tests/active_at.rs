@@ -415,3 +415,27 @@ fn changes_stored_without_people_are_named_from_their_deployment() {
     let err = e.active_state_at(P, "production", end).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Storage, "{err}");
 }
+
+/// A change appended to the history by anything other than this engine (a process still running
+/// a binary from before migration 8, which opened the file earlier) is still found: the trigger
+/// of migration 8 keeps `history_entities` complete.
+#[test]
+fn a_change_written_without_the_engine_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trigger.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // What a binary at migration 7 writes: no `history_entities` row of its own.
+    for (id, v, at) in [("a", "1.0.0", 100), ("b", "1.0.0", 150), ("a", "2.0.0", 200)] {
+        conn.execute(
+            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
+             VALUES ('japm', 'staging', 'model', ?1, ?2, 'd', ?3, NULL)",
+            rusqlite::params![id, v, at],
+        )
+        .unwrap();
+    }
+    let entities: i64 = conn.query_row("SELECT COUNT(*) FROM history_entities", [], |r| r.get(0)).unwrap();
+    assert_eq!(entities, 2, "one row per entity, however many changes");
+    assert_eq!(active_at(&store, 120), pairs(&[("a", "1.0.0")]));
+    assert_eq!(active_at(&store, 1000), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));
+}

@@ -460,12 +460,6 @@ pub fn history_direct(path: &Path, entities: usize, n: usize, base: DateTime<Utc
         .execute(params![PROJECT, ENV, ENTITY_TYPE, p.eid, p.tag, id, p.t[5].timestamp_micros(), people_doc(&d)])
         .unwrap();
         d.activation_seq = Some(conn.last_insert_rowid());
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO history_entities (project_id, environment, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .unwrap()
-        .execute(params![PROJECT, ENV, ENTITY_TYPE, p.eid])
-        .unwrap();
         d.finished_at = Some(p.t[5]);
         d.deployed_at = Some(p.t[5]);
         d.items[0].status = ItemStatus::Deployed;

@@ -11,7 +11,8 @@
 //!    status is unchanged, so its indexes are not written), 1 audit entry;
 //! 3. second approval: update the deployment, 2 audit entries (granted, approved);
 //! 4. start: update the deployment to `deploying`, 1 audit entry;
-//! 5. finish: update it to `deployed`, upsert the active state, append the activation history,
+//! 5. finish: update it to `deployed`, upsert the active state, append the activation history
+//!    (its trigger adds the entity to `history_entities` on its first change),
 //!    update the replaced deployment to `superseded`, 2 audit entries.
 //!
 //! Per rollback, the engine's three: insert the (auto-approved) rollback with 2 entries; start
@@ -203,13 +204,6 @@ impl Raw {
              VALUES (?1, ?2, ?3, ?4, '9.9.9', ?5, ?6, ?7)",
             params![RAW_PROJECT, ENV, ENTITY_TYPE, eid, id, at, PEOPLE]
         );
-        self.conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO history_entities (project_id, environment, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .unwrap()
-            .execute(params![RAW_PROJECT, ENV, ENTITY_TYPE, eid])
-            .unwrap();
         let replaced = self.live[entity].replace(id.to_owned());
         if let Some(old) = &replaced {
             one!(
@@ -282,7 +276,13 @@ impl Raw {
 /// It bounds what any schema can reach: a governed lifecycle is five such commits, each writing
 /// the deployment, its indexes, the audit chain and the outbox.
 pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32) -> std::time::Duration {
-    let _ = std::fs::remove_file(path);
+    let remove = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    };
+    // A stale WAL of an interrupted run would be replayed into the new file.
+    remove();
     let conn = Connection::open(path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
     assert!(mode.eq_ignore_ascii_case("wal"));
@@ -304,8 +304,6 @@ pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32) -> std:
     }
     let spent = started.elapsed() / commits;
     drop(conn);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove();
     spent
 }

@@ -288,12 +288,12 @@ fn need_env(tx: &dyn StoreTx, project: &str, name: &str) -> Result<Environment> 
     tx.environment(project, name)?.ok_or_else(|| Error::not_found(format!("environment `{name}` does not exist in project `{project}`")))
 }
 
-/// Loads a deployment of a project or fails with `not_found`.
 /// The people who approved `d` (automatic approval names nobody).
 fn approvers(d: &Deployment) -> Vec<String> {
     d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER).map(|a| a.actor_id.clone()).collect()
 }
 
+/// Loads a deployment of a project or fails with `not_found`.
 fn need_deployment(tx: &dyn StoreTx, project: &str, id: &str) -> Result<Deployment> {
     tx.deployment(project, id)?.ok_or_else(|| Error::not_found(format!("deployment `{id}` does not exist in project `{project}`")))
 }

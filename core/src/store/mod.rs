@@ -12,6 +12,8 @@ mod postgres_records;
 mod postgres_tx;
 mod shm;
 mod sqlite;
+#[cfg(test)]
+mod sqlite_plans;
 mod sqlite_records;
 
 #[cfg(feature = "postgres")]

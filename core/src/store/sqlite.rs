@@ -41,7 +41,7 @@ const STATEMENT_CACHE: usize = 256;
 
 /// The settings every connection of a store shares: the busy timeout, a statement cache that
 /// holds every statement the engine runs, and a query plan that never depends on bound values.
-fn tune(conn: &Connection) -> Result<()> {
+pub(super) fn tune(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // INVARIANT: plans do not depend on bound values (SQLite's query planner stability
@@ -283,6 +283,21 @@ fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         at: from_micros(r.get(6)?)?,
     })
 }
+
+/// Deployments in flight with one status, in id order after a cursor (see `deployments_with_status`).
+pub(super) const IN_FLIGHT: &str = "SELECT doc FROM deployments
+     WHERE status IN ('pending', 'approved', 'deploying', 'paused') AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+
+/// The point-in-time state of one environment (see `active_at`).
+pub(super) const ACTIVE_AT: &str = "SELECT h.seq, h.environment, h.entity_type, h.entity_id, h.version_tag, h.deployment_id, h.at, h.people
+             FROM history_entities AS e CROSS JOIN activation_history AS h
+             WHERE e.project_id = ?1 AND e.environment = ?2
+               AND h.seq = (SELECT l.seq FROM activation_history AS l
+                            WHERE l.project_id = e.project_id AND l.environment = e.environment
+                              AND l.entity_type = e.entity_type AND l.entity_id = e.entity_id AND l.at <= ?3
+                            ORDER BY l.at DESC, l.seq DESC LIMIT 1)
+               AND h.version_tag IS NOT NULL
+             ORDER BY e.entity_type, e.entity_id";
 
 const HISTORY_COLS: &str = "seq, environment, entity_type, entity_id, version_tag, deployment_id, at";
 
@@ -573,14 +588,8 @@ impl StoreTx for SqliteTx<'_> {
                 )?
                 .execute(params![project, c.environment, c.entity_type, c.entity_id])?,
         };
-        // INVARIANT: every entity with a change in an environment has its row in
-        // `history_entities` (what `active_at` enumerates); an existing row is left untouched
-        // (no page is written).
-        self.0
-            .prepare_cached(
-                "INSERT OR IGNORE INTO history_entities (project_id, environment, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![project, c.environment, c.entity_type, c.entity_id])?;
+        // The entity's row in `history_entities` (what `active_at` enumerates) is written by the
+        // trigger of migration 8.
         self.0
             .prepare_cached(
                 "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
@@ -781,26 +790,27 @@ impl StoreTx for SqliteTx<'_> {
     /// `CROSS JOIN` pins the join order (`history_entities` outside, in key order, which is the
     /// order of the result).
     fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<(HistoryEntry, Option<ChangePeople>)>> {
-        let sql = "SELECT h.seq, h.environment, h.entity_type, h.entity_id, h.version_tag, h.deployment_id, h.at, h.people
-             FROM history_entities AS e CROSS JOIN activation_history AS h
-             WHERE e.project_id = ?1 AND e.environment = ?2
-               AND h.seq = (SELECT l.seq FROM activation_history AS l
-                            WHERE l.project_id = e.project_id AND l.environment = e.environment
-                              AND l.entity_type = e.entity_type AND l.entity_id = e.entity_id AND l.at <= ?3
-                            ORDER BY l.at DESC, l.seq DESC LIMIT 1)
-               AND h.version_tag IS NOT NULL
-             ORDER BY e.entity_type, e.entity_id";
-        let mut st = self.0.prepare_cached(sql)?;
+        let mut st = self.0.prepare_cached(ACTIVE_AT)?;
         let rows = st.query_map(params![project, environment, micros(at)], |r| Ok((history_row(r)?, r.get::<_, Option<String>>(7)?)))?;
         let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(h, people)| Ok((h, people.as_deref().map(from_doc).transpose()?))).collect()
     }
 
+    /// The sweeps read the statuses of deployments in flight: one range of the partial index
+    /// `deployments_in_flight` (migration 6), whose condition the statement repeats word for word
+    /// so that SQLite may use it (with plans independent of bound values, a bound status could
+    /// not show that). Other statuses, which the engine does not sweep, seek each project's
+    /// `deployments_by_status` and sort what they find.
     fn deployments_with_status(&self, status: DeploymentStatus, after_id: &str, limit: u32) -> Result<Vec<Deployment>> {
-        docs(self.strings(
-            "SELECT doc FROM deployments WHERE project_id IN (SELECT id FROM projects) AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            &[&status.as_str(), &after_id, &limit],
-        )?)
+        let sql = if matches!(
+            status,
+            DeploymentStatus::Pending | DeploymentStatus::Approved | DeploymentStatus::Deploying | DeploymentStatus::Paused
+        ) {
+            IN_FLIGHT
+        } else {
+            "SELECT doc FROM deployments WHERE project_id IN (SELECT id FROM projects) AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        };
+        docs(self.strings(sql, &[&status.as_str(), &after_id, &limit])?)
     }
 
     fn update_version(&self, v: &Version) -> Result<()> {

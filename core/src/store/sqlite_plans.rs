@@ -1,0 +1,37 @@
+//! The query plans the engine's performance rests on, checked with `EXPLAIN QUERY PLAN` on a
+//! connection set up like the store's (`tune`: plans independent of bound values). A plan that
+//! falls back to a scan or a sort would still give right answers, only slowly; these tests say so.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use rusqlite::Connection;
+
+use super::SqliteStore;
+use super::sqlite::{ACTIVE_AT, IN_FLIGHT, tune};
+
+/// The plan of `sql` (one line per step) on a migrated file.
+fn plan(sql: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.db");
+    drop(SqliteStore::open(path.to_str().unwrap()).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    tune(&conn).unwrap();
+    let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    // The plan does not depend on the values (`tune`); NULLs stand for them.
+    let nulls = vec![rusqlite::types::Null; st.parameter_count()];
+    st.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn the_sweep_reads_the_in_flight_index() {
+    let steps = plan(IN_FLIGHT);
+    assert_eq!(steps, ["SEARCH deployments USING INDEX deployments_in_flight (status=? AND id>?)"], "{steps:?}");
+}
+
+#[test]
+fn the_state_at_an_instant_seeks_once_per_entity() {
+    let steps = plan(ACTIVE_AT);
+    assert!(steps.iter().all(|s| !s.starts_with("SCAN") && !s.contains("TEMP B-TREE")), "{steps:?}");
+    assert!(steps.iter().any(|s| s.contains("SEARCH e USING PRIMARY KEY (project_id=? AND environment=?)")), "{steps:?}");
+    assert!(steps.iter().any(|s| s.contains("USING COVERING INDEX history_by_env_at")), "{steps:?}");
+}
