@@ -203,23 +203,21 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, 8);
-    let indexes: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activation_history' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    let names = |sql: &str| -> Vec<String> {
+        conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    };
+    let indexes = names("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activation_history' ORDER BY name");
     assert_eq!(indexes, ["history_by_entity", "history_by_env_at"]);
-    // Migration 6: the store-wide status index is gone; the per-project one serves the sweeps.
-    let status_indexes: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'deployments_by_status%' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    assert_eq!(status_indexes, ["deployments_by_status"]);
+    // Migration 6: the store-wide status index is gone; the sweeps read the partial index of the
+    // deployments in flight.
+    let status_indexes = names(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND (name LIKE 'deployments_by_status%' OR name = 'deployments_in_flight')
+         ORDER BY name",
+    );
+    assert_eq!(status_indexes, ["deployments_by_status", "deployments_in_flight"]);
+    // Migration 8: the entities table, filled from the history, and the trigger that keeps it so.
+    assert_eq!(names("SELECT name FROM sqlite_master WHERE type = 'trigger'"), ["history_entities_fill"]);
+    assert_eq!(names("SELECT entity_id FROM history_entities ORDER BY entity_id"), ["a", "b"]);
     assert_eq!(active_at(&store, 99), []);
     assert_eq!(active_at(&store, 100), pairs(&[("a", "1.0.0"), ("b", "1.0.0")]));
     assert_eq!(active_at(&store, 299), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));
