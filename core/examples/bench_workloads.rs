@@ -6,7 +6,7 @@
 //! bench_workloads generate <deployments>      # prints: db=<path> cursor=<id> at=<rfc3339>
 //! bench_workloads run <db> <cursor> <at> [--quick]
 //! bench_workloads hot <db> <reads> shared|owned|uncached   # only hot reads (for callgrind)
-//! bench_workloads lifecycles <db> <n>                      # only lifecycles (for perf)
+//! bench_workloads lifecycles <db> <n> [writers]            # only lifecycles (for perf)
 //! bench_workloads at <db> <rfc3339> <calls>                # only active_state_at (for perf)
 //! ```
 //!
@@ -24,8 +24,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use deploygov::{
-    ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, ExecuteOptions, ItemSpec, NoopExecutor, RiskLevel,
-    RollbackOptions, VersionSpec,
+    ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, EnvironmentSpec, ExecuteOptions, ItemSpec, NoopExecutor,
+    RiskLevel, RollbackOptions, VersionSpec,
 };
 use support::{Dataset, ENTITIES, ENTITY_TYPE, ENV, PROJECT, Rng, admin, entity_id};
 
@@ -49,12 +49,20 @@ fn timed(budget: Duration, batch: u64, mut f: impl FnMut()) -> (f64, Duration) {
 
 /// Registers version `tag` of `eid` (a catalog write, not part of the timed lifecycle).
 fn register(e: &Engine, eid: &str, tag: &str) {
+    register_in(e, PROJECT, eid, tag);
+}
+
+fn register_in(e: &Engine, project: &str, eid: &str, tag: &str) {
     let spec = VersionSpec { entity_type: ENTITY_TYPE.into(), entity_id: eid.into(), version_tag: tag.into(), ..Default::default() };
-    e.register_version(PROJECT, &spec, &admin("alice")).unwrap();
+    e.register_version(project, &spec, &admin("alice")).unwrap();
 }
 
 /// The governed lifecycle of issue 8: request, two approvals, execute (production policy).
 fn lifecycle(e: &Engine, eid: &str, tag: &str) -> String {
+    lifecycle_in(e, PROJECT, eid, tag)
+}
+
+fn lifecycle_in(e: &Engine, project: &str, eid: &str, tag: &str) -> String {
     let item = ItemSpec {
         entity_type: ENTITY_TYPE.into(),
         entity_id: eid.into(),
@@ -63,12 +71,48 @@ fn lifecycle(e: &Engine, eid: &str, tag: &str) -> String {
         risk: RiskLevel::Low,
     };
     let req = DeploymentRequest { environment: ENV.into(), name: format!("{eid}-{tag}"), items: vec![item], ..Default::default() };
-    let d = e.request_deployment(PROJECT, &req, &admin("alice")).unwrap();
-    e.approve(PROJECT, &d.id, &admin("bob"), &ApproveOptions::default()).unwrap();
-    e.approve(PROJECT, &d.id, &admin("carol"), &ApproveOptions::default()).unwrap();
-    let done = e.execute(PROJECT, &d.id, &admin("bob"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
+    let d = e.request_deployment(project, &req, &admin("alice")).unwrap();
+    e.approve(project, &d.id, &admin("bob"), &ApproveOptions::default()).unwrap();
+    e.approve(project, &d.id, &admin("carol"), &ApproveOptions::default()).unwrap();
+    let done = e.execute(project, &d.id, &admin("bob"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
     assert_eq!(done.status, DeploymentStatus::Deployed);
     done.id
+}
+
+/// The project of concurrent writer `w`: its own team, whose `production` environment (default
+/// production policy) deploys one thing at a time, like the history's.
+fn tenant(w: usize) -> String {
+    format!("tenant-{w}")
+}
+
+/// Creates the writers' projects (once per data set) and registers tag `i` of entity `i` in
+/// the project of writer `i % writers`.
+fn prepare_tenants(e: &Engine, tags: &[String], writers: usize) {
+    let root = admin("root");
+    for w in 0..writers {
+        if e.get_project(&tenant(w)).is_err() {
+            e.create_project(&tenant(w), "acme", "Concurrent writers", &root).unwrap();
+            e.create_environment(&tenant(w), &EnvironmentSpec { name: ENV.into(), ..Default::default() }, &root).unwrap();
+        }
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        register_in(e, &tenant(i % writers), &entity_id(i % ENTITIES), tag);
+    }
+}
+
+/// The lifecycles of `tags` (tag `i` of entity `i`) from `writers` threads at once, writer `w`
+/// running those with `i % writers == w` in its own project (see [`prepare_tenants`]).
+fn concurrent_lifecycles(e: &Engine, tags: &[String], writers: usize) {
+    std::thread::scope(|s| {
+        for w in 0..writers {
+            let project = tenant(w);
+            s.spawn(move || {
+                for (i, tag) in tags.iter().enumerate().skip(w).step_by(writers) {
+                    black_box(lifecycle_in(e, &project, &entity_id(i % ENTITIES), tag));
+                }
+            });
+        }
+    });
 }
 
 /// `verify_audit` as it was before it hashed the stored text: pages of parsed entries, each
@@ -235,24 +279,33 @@ fn main() {
             report("active_state_at", f64::from(n), started.elapsed());
         }
         Some("lifecycles") if args.len() >= 3 => {
-            // For perf: `lifecycles <db> <n>` (only the write path; versions registered first).
+            // For perf: `lifecycles <db> <n> [writers]` (only the write path; versions
+            // registered first; with writers > 1, that many threads in their own projects).
             let e = Engine::open(&args[1]).unwrap();
             let n: usize = args[2].parse().unwrap();
+            let writers: usize = args.get(3).map_or(1, |w| w.parse().unwrap());
             let tags: Vec<String> = (0..n).map(|i| format!("5.{i}.{}", std::process::id())).collect();
-            for (i, tag) in tags.iter().enumerate() {
-                register(&e, &entity_id(i % ENTITIES), tag);
+            if writers > 1 {
+                prepare_tenants(&e, &tags, writers);
+                let started = Instant::now();
+                concurrent_lifecycles(&e, &tags, writers);
+                report("lifecycle_concurrent", n as f64, started.elapsed());
+            } else {
+                for (i, tag) in tags.iter().enumerate() {
+                    register(&e, &entity_id(i % ENTITIES), tag);
+                }
+                let started = Instant::now();
+                for (i, tag) in tags.iter().enumerate() {
+                    black_box(lifecycle(&e, &entity_id(i % ENTITIES), tag));
+                }
+                report("lifecycle", n as f64, started.elapsed());
             }
-            let started = Instant::now();
-            for (i, tag) in tags.iter().enumerate() {
-                black_box(lifecycle(&e, &entity_id(i % ENTITIES), tag));
-            }
-            report("lifecycle", n as f64, started.elapsed());
         }
         Some("run") if args.len() >= 4 => run(&args[1], &args[2], &args[3], args.iter().any(|a| a == "--quick")),
         _ => {
             eprintln!(
                 "usage: bench_workloads generate <deployments> | run <db> <cursor> <at> [--quick] | hot <db> <reads> shared|owned|uncached \
-                 | lifecycles <db> <n> | at <db> <rfc3339> <calls>"
+                 | lifecycles <db> <n> [writers] | at <db> <rfc3339> <calls>"
             );
             std::process::exit(2);
         }

@@ -1,5 +1,5 @@
-//! Checkpoints run on the store's background thread: once the WAL passes 1,000 frames, the
-//! store's commits wake it and it copies the WAL back into the database while commands go on;
+//! Checkpoints run on the store's background thread: once per 1,000 frames appended to the WAL,
+//! the store's commits wake it and it copies the WAL back into the database while commands go on;
 //! the write connection's own automatic checkpoint only runs at 10,000 pages (a safety net).
 //! Watched from outside through the WAL-index in `<db>-shm`: `mxFrame` (the WAL's length) and
 //! `nBackfill` (how much of it is in the database file).
@@ -76,4 +76,36 @@ fn the_wal_is_checkpointed_in_the_background_past_1000_frames() {
     drop(again);
     assert_eq!(checkpointer_threads(), 0, "none for `:memory:`");
     drop(memory);
+}
+
+/// Under steady writes a passive checkpoint never catches up with the writer, so the WAL does not
+/// restart and stays past 1,000 frames. The checkpointer still runs once per 1,000 frames
+/// appended, not after every commit (it did: each commit's pages were copied into the database
+/// on their own, with two `fsync`s, costing more than the commits).
+#[test]
+fn steady_writes_are_checkpointed_once_per_1000_frames_not_per_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gov.db");
+    let clock = clock();
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    setup(&e);
+    let shm = std::fs::File::open(dir.path().join("gov.db-shm")).unwrap();
+    let (mut appended, mut commits, mut checkpoints) = (0u32, 0u32, 0u32);
+    let (mut last_frames, mut last_backfilled) = wal_state(&shm);
+    while appended < 6_000 {
+        register(&e, "prompt_version", "chatbot", &format!("1.0.{commits}"));
+        commits += 1;
+        let (frames, backfilled) = wal_state(&shm);
+        // A shorter WAL restarted: everything before it was checkpointed.
+        appended += if frames < last_frames { frames } else { frames - last_frames };
+        if backfilled != last_backfilled && backfilled > 0 {
+            checkpoints += 1;
+        }
+        (last_frames, last_backfilled) = (frames, backfilled);
+    }
+    // Waking once per 1,000 frames allows 6 checkpoints (a last one may finish between samples:
+    // counted once, or not at all); one per commit would be hundreds.
+    assert!(commits > 200, "{commits} commits");
+    assert!(checkpoints <= 7, "{checkpoints} checkpoints for {appended} frames in {commits} commits");
+    assert_eq!(e.list_versions(P, "prompt_version", "chatbot").unwrap().len(), commits as usize);
 }

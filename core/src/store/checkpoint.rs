@@ -6,26 +6,46 @@
 //! for two `fsync`s. Measured on the benchmarks' lifecycle (request, 2 approvals, execute) that is
 //! a third to a half of the cost of a write (docs/performance.md). Here the store's own commits
 //! only look at the WAL's size (the `mxFrame` field of the WAL-index header, a memory load) and,
-//! past [`NUDGE_FRAMES`], wake this thread, which runs `PRAGMA wal_checkpoint(PASSIVE)` on its own
-//! connection while commands go on.
+//! once per [`NUDGE_FRAMES`] frames appended ([`nudge_due`]), wake this thread, which runs
+//! `PRAGMA wal_checkpoint(PASSIVE)` on its own connection while commands go on.
 //!
 //! Durability and crash safety are SQLite's own: a checkpoint is the same operation whoever runs
 //! it, and a passive one never blocks readers or writers. If the thread falls behind (or cannot
 //! be started), the write connection's automatic checkpoint still runs at [`SAFETY_NET_PAGES`]
 //! (or at SQLite's default, 1,000 pages, when there is no thread), so the WAL stays bounded.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-/// WAL frames past which a commit wakes the checkpointer (SQLite's default threshold).
+/// WAL frames appended between two wakeups of the checkpointer (SQLite's default threshold).
 pub(super) const NUDGE_FRAMES: u32 = 1_000;
 
 /// The write connection's own automatic checkpoint while a checkpointer runs: only if it falls
 /// far behind (40 MiB of WAL with 4 KiB pages).
 pub(super) const SAFETY_NET_PAGES: i64 = 10_000;
+
+/// Whether a commit that left the WAL `frames` long should wake the checkpointer: once per
+/// [`NUDGE_FRAMES`] frames appended since the last time (`nudged_at`, updated when it says yes).
+///
+/// INVARIANT: not merely "the WAL is past the threshold". A passive checkpoint cannot restart a
+/// WAL that writers keep appending to (the restart needs every frame copied when the next write
+/// begins), so under steady writes the WAL stays past the threshold; woken by every commit, the
+/// checkpointer copied each commit's few pages into the database on its own, with two `fsync`s
+/// each time. A WAL shorter than at the last nudge has restarted (a checkpoint completed), and
+/// counts from its start.
+pub(super) fn nudge_due(nudged_at: &AtomicU32, frames: u32) -> bool {
+    let last = nudged_at.load(Ordering::Relaxed);
+    let appended = if frames < last { frames } else { frames - last };
+    if appended < NUDGE_FRAMES {
+        return false;
+    }
+    nudged_at.store(frames, Ordering::Relaxed);
+    true
+}
 
 /// The background checkpointer of one file store; stops (and is joined) on drop.
 pub(super) struct Checkpointer {
@@ -73,5 +93,29 @@ fn run(conn: &Connection, wakeups: &Receiver<()>) {
         // Busy (another checkpoint, from any process) or any error: the next nudge retries, and
         // the safety net bounds the WAL meanwhile.
         let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nudges a run of commits gets, given the WAL's length after each.
+    fn nudges(lengths: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        let at = AtomicU32::new(0);
+        lengths.into_iter().filter(|&f| nudge_due(&at, f)).collect()
+    }
+
+    #[test]
+    fn one_nudge_per_threshold_of_frames_appended() {
+        // Steady commits of 15 frames that no checkpoint restarts: one nudge per 1,000 frames,
+        // not one per commit past the first 1,000.
+        let steady: Vec<u32> = (1..=700).map(|c| c * 15).collect();
+        let got = nudges(steady);
+        assert_eq!(got.len(), 10, "{got:?}");
+        assert!(got.windows(2).all(|w| w[1] - w[0] >= NUDGE_FRAMES && w[1] - w[0] < NUDGE_FRAMES + 15), "{got:?}");
+        // A restarted WAL counts from its start.
+        assert_eq!(nudges([990, 1_005, 30, 600, 1_000, 1_500, 2_010]), [1_005, 1_000, 2_010]);
+        assert!(nudges([0, 999]).is_empty());
     }
 }

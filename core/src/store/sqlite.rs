@@ -3,7 +3,7 @@
 //! each behind a mutex, so reads never queue behind a write transaction.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use serde::de::DeserializeOwned;
 
-use super::checkpoint::{Checkpointer, NUDGE_FRAMES, SAFETY_NET_PAGES};
+use super::checkpoint::{Checkpointer, SAFETY_NET_PAGES, nudge_due};
 use super::shm::{STAMP_LEN, ShmWatch};
 use super::{ChangePeople, ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
 use crate::audit::AuditEntry;
@@ -104,6 +104,8 @@ pub struct SqliteStore {
     generation: AtomicU64,
     /// How commits by other connections are detected (see [`Store::change_stamp`]).
     watch: Watch,
+    /// The WAL's length (frames) when this store last woke the checkpointer (see `run`).
+    nudged_at: AtomicU32,
 }
 
 /// How [`SqliteStore`] notices commits by other connections and processes.
@@ -143,6 +145,7 @@ impl SqliteStore {
                 reader: None,
                 generation: AtomicU64::new(0),
                 watch: Watch::Memory,
+                nudged_at: AtomicU32::new(0),
             });
         }
         let reader = Connection::open(path)?;
@@ -163,7 +166,14 @@ impl SqliteStore {
         if checkpointer.is_some() {
             conn.pragma_update(None, "wal_autocheckpoint", SAFETY_NET_PAGES)?;
         }
-        Ok(Self { checkpointer, conn: Mutex::new(conn), reader: Some(Mutex::new(reader)), generation: AtomicU64::new(0), watch })
+        Ok(Self {
+            checkpointer,
+            conn: Mutex::new(conn),
+            reader: Some(Mutex::new(reader)),
+            generation: AtomicU64::new(0),
+            watch,
+            nudged_at: AtomicU32::new(0),
+        })
     }
 
     fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -207,7 +217,8 @@ impl SqliteStore {
         if commit
             && out.is_ok()
             && let (Some(ck), Watch::Shm(w)) = (&self.checkpointer, &self.watch)
-            && w.wal_frames().is_some_and(|frames| frames >= NUDGE_FRAMES)
+            && let Some(frames) = w.wal_frames()
+            && nudge_due(&self.nudged_at, frames)
         {
             ck.nudge();
         }

@@ -12,7 +12,7 @@ import enum
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, Callable, ClassVar, Optional, TypeVar
 
 __all__ = ["Record", "format_time", "json_name", "parse_time", "to_json"]
 
@@ -118,6 +118,28 @@ def json_name(f: dataclasses.Field[Any]) -> str:
 
 R = TypeVar("R", bound="Record")
 
+# How each record class is read: (field name, JSON name, loader or None, required), built once
+# per class from its dataclass fields (reading the fields' metadata on every call cost more than
+# the conversion itself).
+_Plan = tuple[tuple[str, str, Optional[Callable[[Any], Any]], bool], ...]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = tuple(
+            (
+                f.name,
+                json_name(f),
+                codec.load if (codec := f.metadata.get("codec")) is not None else None,
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+            )
+            for f in dataclasses.fields(cls)
+        )
+        _PLANS[cls] = plan
+    return plan
+
 
 class Record:
     """Base of the typed, read-only result and input records (frozen dataclasses).
@@ -134,13 +156,11 @@ class Record:
         if not isinstance(data, Mapping):
             raise TypeError(f"{cls.__name__}.from_dict needs a mapping, got {type(data).__name__}")
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            key = json_name(f)
+        for name, key, load, required in _plan(cls):
             if key in data:
-                codec = f.metadata.get("codec")
                 raw = data[key]
-                values[f.name] = codec.load(raw) if codec is not None else raw
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                values[name] = load(raw) if load is not None else raw
+            elif required:
                 raise ValueError(f"{cls.__name__}.from_dict: missing field `{key}`")
         return cls(**values)
 
