@@ -74,6 +74,7 @@ order = [
     ("hot_read_async", "hot read, promise (Node `activeVersion`)", ""),
     ("hot_read_uncached", "hot read, no cache (Rust, the old path)", ""),
     ("lifecycle", "lifecycle: request + 2 approvals + execute", "4,000/s Rust; 3,000/s Python, Node"),
+    ("lifecycle_concurrent", "lifecycle, 4 threads at once (own projects; Rust)", ""),
     ("rollback", "rollback", ""),
     ("commit_floor_1", "one commit writing 1 B-tree (SQLite floor, Rust)", ""),
     ("commit_floor_4", "one commit writing 4 B-trees", ""),

@@ -208,6 +208,14 @@ fn run(db: &str, cursor: &str, at: &str, quick: bool) {
     report("lifecycle", f64::from(u32::try_from(rounds).unwrap()), started.elapsed());
     black_box(last);
 
+    // The same from 4 threads at once, each in its own project (one environment runs one
+    // deployment at a time): the store has one writer, so this shows what concurrency adds.
+    let tags: Vec<String> = (0..rounds).map(|i| format!("3.{i}.w")).collect();
+    prepare_tenants(&e, &tags, 4);
+    let started = Instant::now();
+    concurrent_lifecycles(&e, &tags, 4);
+    report("lifecycle_concurrent", f64::from(u32::try_from(rounds).unwrap()), started.elapsed());
+
     let mut spent = Duration::ZERO;
     for i in 0..rounds / 2 {
         register(&e, &entity_id((i + 5000) % ENTITIES), &format!("4.{i}.0"));
