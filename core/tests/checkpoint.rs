@@ -31,13 +31,18 @@ fn checkpointer_threads() -> usize {
         .count()
 }
 
+/// A set-up engine on `gov.db` in `dir`, and that file's path.
+fn engine_in(dir: &tempfile::TempDir) -> (Engine, std::path::PathBuf) {
+    let path = dir.path().join("gov.db");
+    let e = file_engine(path.to_str().unwrap(), &clock());
+    setup(&e);
+    (e, path)
+}
+
 #[test]
 fn the_wal_is_checkpointed_in_the_background_past_1000_frames() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("gov.db");
-    let clock = clock();
-    let e = file_engine(path.to_str().unwrap(), &clock);
-    setup(&e);
+    let (e, path) = engine_in(&dir);
     // A new thread names itself once it runs: wait for that.
     let deadline = Instant::now() + Duration::from_secs(20);
     while checkpointer_threads() == 0 {
@@ -85,10 +90,7 @@ fn the_wal_is_checkpointed_in_the_background_past_1000_frames() {
 #[test]
 fn steady_writes_are_checkpointed_once_per_1000_frames_not_per_commit() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("gov.db");
-    let clock = clock();
-    let e = file_engine(path.to_str().unwrap(), &clock);
-    setup(&e);
+    let (e, _) = engine_in(&dir);
     let shm = std::fs::File::open(dir.path().join("gov.db-shm")).unwrap();
     let (mut appended, mut commits, mut checkpoints) = (0u32, 0u32, 0u32);
     let (mut last_frames, mut last_backfilled) = wal_state(&shm);

@@ -8,12 +8,12 @@
 use serde_json::json;
 
 use super::gate::{Action, GateOptions, fingerprint, first, transition};
-use super::{Engine, approvers, deployment_audit, need_deployment, need_env, record};
+use super::{Engine, deployment_audit, need_deployment, need_env, people_of, record};
 use crate::error::{Error, Result};
 use crate::executor::{self, Activation, Executor};
 use crate::model::{Actor, Decision, Deployment, DeploymentKind, DeploymentStatus, Environment, HistoryEntry, ItemStatus, redact};
 use crate::policy::FailureMode;
-use crate::store::{ChangePeople, StoreTx};
+use crate::store::StoreTx;
 use crate::validation::{Phase, ValidationReport};
 
 use super::lifecycle::{ExecuteOptions, RollbackOptions};
@@ -209,11 +209,7 @@ impl Engine {
             match &outcome {
                 Outcome::Success => {
                     let mut seq = None;
-                    let people = ChangePeople {
-                        requested_by: d.requested_by.clone(),
-                        approved_by: approvers(&d),
-                        executed_by: d.executed_by.clone(),
-                    };
+                    let people = people_of(&d);
                     for item in d.items.iter_mut().filter(|i| i.status != ItemStatus::Skipped) {
                         // INVARIANT: an entity's changes in an environment are stamped in `seq`
                         // order (never before its previous change), so "its last change at or

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::gate::{fingerprint, item_keys, transition};
-use super::{Engine, approvers, content_hash, deployment_audit, need_deployment, need_env, need_project, record, require_role};
+use super::{Engine, content_hash, deployment_audit, need_deployment, need_env, need_project, people_of, record, require_role};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Deployment, DeploymentItem, DeploymentKind, DeploymentStatus, ItemStatus, LiveEntry, SweepReport};
 use crate::policy::ADMIN_ROLES;
@@ -238,14 +238,7 @@ impl Engine {
                     None => {
                         let p = match cache.take() {
                             Some((id, p)) if id == h.deployment_id => p,
-                            _ => {
-                                let d = need_deployment(tx, project, &h.deployment_id)?;
-                                ChangePeople {
-                                    requested_by: d.requested_by.clone(),
-                                    approved_by: approvers(&d),
-                                    executed_by: d.executed_by,
-                                }
-                            }
+                            _ => people_of(&need_deployment(tx, project, &h.deployment_id)?),
                         };
                         cache = Some((h.deployment_id.clone(), p.clone()));
                         p

@@ -36,7 +36,7 @@ use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Subscriber};
 use crate::model::{AUTO_APPROVER, Actor, Deployment, Environment, Project};
-use crate::store::{Store, StoreTx};
+use crate::store::{ChangePeople, Store, StoreTx};
 use crate::validation::Validator;
 
 type Validators = BTreeMap<String, Arc<dyn Validator>>;
@@ -288,9 +288,14 @@ fn need_env(tx: &dyn StoreTx, project: &str, name: &str) -> Result<Environment> 
     tx.environment(project, name)?.ok_or_else(|| Error::not_found(format!("environment `{name}` does not exist in project `{project}`")))
 }
 
-/// The people who approved `d` (automatic approval names nobody).
-fn approvers(d: &Deployment) -> Vec<String> {
-    d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER).map(|a| a.actor_id.clone()).collect()
+/// Who is behind `d`: its requester, its approvers (automatic approval names nobody) and its
+/// executor, as stored with each change it makes to the active state.
+fn people_of(d: &Deployment) -> ChangePeople {
+    ChangePeople {
+        requested_by: d.requested_by.clone(),
+        approved_by: d.approvals.iter().filter(|a| a.actor_id != AUTO_APPROVER).map(|a| a.actor_id.clone()).collect(),
+        executed_by: d.executed_by.clone(),
+    }
 }
 
 /// Loads a deployment of a project or fails with `not_found`.
