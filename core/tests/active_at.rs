@@ -202,12 +202,12 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
     let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(version, 9);
     let names = |sql: &str| -> Vec<String> {
         conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
     };
     let indexes = names("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'activation_history' ORDER BY name");
-    assert_eq!(indexes, ["history_by_entity", "history_by_env_at"]);
+    assert_eq!(indexes, ["history_by_entity", "history_by_env_at", "history_by_env_time"]);
     // Migration 6: the store-wide status index is gone; the sweeps read the partial index of the
     // deployments in flight.
     let status_indexes = names(
@@ -216,8 +216,14 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
     );
     assert_eq!(status_indexes, ["deployments_by_status", "deployments_in_flight"]);
     // Migration 8: the entities table, filled from the history, and the trigger that keeps it so.
-    assert_eq!(names("SELECT name FROM sqlite_master WHERE type = 'trigger'"), ["history_entities_fill"]);
+    // Migration 9: the snapshot tables, empty (instants before the first snapshot are answered by
+    // the seeks), and the trigger that drops a snapshot a late change would make wrong.
+    assert_eq!(
+        names("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"),
+        ["history_entities_fill", "snapshots_drop_stale"]
+    );
     assert_eq!(names("SELECT entity_id FROM history_entities ORDER BY entity_id"), ["a", "b"]);
+    assert_eq!(names("SELECT environment FROM state_snapshots UNION ALL SELECT environment FROM snapshot_entries"), Vec::<String>::new());
     assert_eq!(active_at(&store, 99), []);
     assert_eq!(active_at(&store, 100), pairs(&[("a", "1.0.0"), ("b", "1.0.0")]));
     assert_eq!(active_at(&store, 299), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));
@@ -436,4 +442,64 @@ fn a_change_written_without_the_engine_is_found() {
     assert_eq!(entities, 2, "one row per entity, however many changes");
     assert_eq!(active_at(&store, 120), pairs(&[("a", "1.0.0")]));
     assert_eq!(active_at(&store, 1000), pairs(&[("a", "2.0.0"), ("b", "1.0.0")]));
+}
+
+/// A history long enough for the SQLite store to write snapshots of staging (migration 9): every
+/// instant is answered as the history says, before, at and after a snapshot; a change stamped
+/// before the snapshot's instant (a clock behind) drops it, and the answers stay right.
+#[test]
+fn a_long_history_is_answered_from_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snapshots.db");
+    let clock = clock();
+    let e = file_engine(path.to_str().unwrap(), &clock);
+    setup(&e);
+    let entities: Vec<String> = (0..10).map(|k| format!("m{k}")).collect();
+    // Round r ships every entity at version r (10 changes); 150 rounds, a second apart.
+    let mut rounds = Vec::new();
+    for r in 0..150 {
+        let tag = format!("{r}.0.0");
+        let items: Vec<(&str, &str, &str)> = entities.iter().map(|i| (MODEL, i.as_str(), tag.as_str())).collect();
+        rounds.push((clock.now(), tag.clone(), ship(&e, P, "staging", &items)));
+        clock.advance(Duration::seconds(1));
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let snapshots = |conn: &rusqlite::Connection| -> Vec<i64> {
+        conn.prepare("SELECT at FROM state_snapshots WHERE environment = 'staging' ORDER BY at")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let taken = snapshots(&conn);
+    assert!(!taken.is_empty(), "1,500 changes: a snapshot is due after 1,000");
+    let expect = |rounds: &[(DateTime<Utc>, String, String)], extra: &[(String, String, DateTime<Utc>, String)]| {
+        for (k, (at, tag, d)) in rounds.iter().enumerate() {
+            let all = |v: &str, since: DateTime<Utc>, d: &str| -> Vec<_> {
+                let mut rows: Vec<_> = entities.iter().map(|i| row(MODEL, i, v, since, d)).collect();
+                rows.extend(extra.iter().filter(|x| x.2 <= since).map(|(i, v, s, d)| row(MODEL, i, v, *s, d)));
+                rows.sort();
+                rows
+            };
+            assert_eq!(staging_at(&e, *at), all(tag, *at, d), "at round {k}");
+            assert_eq!(staging_at(&e, *at + Duration::milliseconds(999)), all(tag, *at, d), "after round {k}");
+            if let Some((_, before, bd)) = k.checked_sub(1).and_then(|p| rounds.get(p)) {
+                let prev = rounds[k - 1].0;
+                assert_eq!(staging_at(&e, *at - Duration::microseconds(1)), all(before, prev, bd), "before round {k}");
+            }
+        }
+    };
+    expect(&rounds, &[]);
+    // A new entity shipped with the clock a second before the last snapshot: stamped before its
+    // instant, so that snapshot goes.
+    let last = *taken.last().unwrap();
+    let now = clock.now();
+    clock.set(DateTime::from_timestamp_micros(last).unwrap() - Duration::seconds(1));
+    let late_at = clock.now();
+    let late = ship(&e, P, "staging", &[(MODEL, "late", "1.0.0")]);
+    clock.set(now);
+    let left = snapshots(&conn);
+    assert!(!left.contains(&last) && left.iter().all(|&t| t < late_at.timestamp_micros()), "{left:?}");
+    expect(&rounds, &[("late".into(), "1.0.0".into(), late_at, late)]);
 }

@@ -15,6 +15,7 @@ mod sqlite;
 #[cfg(test)]
 mod sqlite_plans;
 mod sqlite_records;
+mod sqlite_snapshots;
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStore;

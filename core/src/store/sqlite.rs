@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::checkpoint::{Checkpointer, SAFETY_NET_PAGES, nudge_due};
 use super::shm::{STAMP_LEN, ShmWatch};
-use super::{ChangePeople, ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec};
+use super::{ChangePeople, ChangeStamp, LogLine, Record, Store, StoreTx, sqlite_records as rec, sqlite_snapshots as snap};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -32,6 +32,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_6_status_sweep.sql")),
         M::up(include_str!("schema_7_history_people.sql")),
         M::up(include_str!("schema_8_history_entities.sql")),
+        M::up(include_str!("schema_9_snapshots.sql")),
     ])
 }
 
@@ -283,7 +284,7 @@ fn docs<T: DeserializeOwned>(rows: Vec<String>) -> Result<Vec<T>> {
     rows.iter().map(|s| from_doc(s)).collect()
 }
 
-fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
+pub(super) fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
     Ok(HistoryEntry {
         seq: r.get(0)?,
         environment: r.get(1)?,
@@ -298,17 +299,6 @@ fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
 /// Deployments in flight with one status, in id order after a cursor (see `deployments_with_status`).
 pub(super) const IN_FLIGHT: &str = "SELECT doc FROM deployments
      WHERE status IN ('pending', 'approved', 'deploying', 'paused') AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
-
-/// The point-in-time state of one environment (see `active_at`).
-pub(super) const ACTIVE_AT: &str = "SELECT h.seq, h.environment, h.entity_type, h.entity_id, h.version_tag, h.deployment_id, h.at, h.people
-             FROM history_entities AS e CROSS JOIN activation_history AS h
-             WHERE e.project_id = ?1 AND e.environment = ?2
-               AND h.seq = (SELECT l.seq FROM activation_history AS l
-                            WHERE l.project_id = e.project_id AND l.environment = e.environment
-                              AND l.entity_type = e.entity_type AND l.entity_id = e.entity_id AND l.at <= ?3
-                            ORDER BY l.at DESC, l.seq DESC LIMIT 1)
-               AND h.version_tag IS NOT NULL
-             ORDER BY e.entity_type, e.entity_id";
 
 const HISTORY_COLS: &str = "seq, environment, entity_type, entity_id, version_tag, deployment_id, at";
 
@@ -616,7 +606,9 @@ impl StoreTx for SqliteTx<'_> {
                 micros(c.at),
                 to_doc(people)?
             ])?;
-        Ok(self.0.last_insert_rowid())
+        let seq = self.0.last_insert_rowid();
+        snap::after_activation(self.0, project, &c.environment, seq)?;
+        Ok(seq)
     }
 
     fn live_count(&self, project: &str, deployment_id: &str) -> Result<i64> {
@@ -785,25 +777,18 @@ impl StoreTx for SqliteTx<'_> {
         Ok(st.query_row([], |r| r.get(0))?)
     }
 
-    /// One statement, flat in history size: the environment's entities are read from
-    /// `history_entities` (migration 8: one row per entity that ever changed there), and for
-    /// each, one seek on `history_by_env_at` (migration 5) finds its last change at or before
-    /// `at`, then one lookup reads that row. (Migrations 5 to 7 walked the distinct entities by a
-    /// skip scan over the index instead, two more seeks and a row read per entity: 12× slower at
-    /// 1M changes, where those pages are not in the cache.)
+    /// From the environment's last snapshot at or before `at` and the changes since, in key
+    /// order (migration 9, `sqlite_snapshots.rs`), or where there is none by one seek per entity:
+    /// its entities from `history_entities` (migration 8), for each its last change at or before
+    /// `at` on `history_by_env_at` (migration 5), then that row.
     ///
     /// INVARIANT: an entity's state at `at` is its last change by time, ties by `seq` (the greatest
     /// `(at, seq)` with `at <= ?3`). That is its last change by `seq` as long as `at` does not go
     /// back along `seq` for an entity: the engine stamps activations never before the entity's
     /// previous change (`execute`), so it holds even when the clocks of engines sharing a store
     /// are skewed.
-    ///
-    /// `CROSS JOIN` pins the join order (`history_entities` outside, in key order, which is the
-    /// order of the result).
     fn active_at(&self, project: &str, environment: &str, at: DateTime<Utc>) -> Result<Vec<(HistoryEntry, Option<ChangePeople>)>> {
-        let mut st = self.0.prepare_cached(ACTIVE_AT)?;
-        let rows = st.query_map(params![project, environment, micros(at)], |r| Ok((history_row(r)?, r.get::<_, Option<String>>(7)?)))?;
-        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = snap::state_at(self.0, project, environment, micros(at))?;
         rows.into_iter().map(|(h, people)| Ok((h, people.as_deref().map(from_doc).transpose()?))).collect()
     }
 

@@ -7,7 +7,8 @@
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use super::sqlite::{ACTIVE_AT, IN_FLIGHT, tune};
+use super::sqlite::{IN_FLIGHT, tune};
+use super::sqlite_snapshots::{ACTIVE_AT, CHANGES_BETWEEN, COUNT_BETWEEN, ENTRIES, SNAPSHOT_AT};
 
 /// The plan of `sql` (one line per step) on a migrated file.
 fn plan(sql: &str) -> Vec<String> {
@@ -34,4 +35,24 @@ fn the_state_at_an_instant_seeks_once_per_entity() {
     assert!(steps.iter().all(|s| !s.starts_with("SCAN") && !s.contains("TEMP B-TREE")), "{steps:?}");
     assert!(steps.iter().any(|s| s.contains("SEARCH e USING PRIMARY KEY (project_id=? AND environment=?)")), "{steps:?}");
     assert!(steps.iter().any(|s| s.contains("USING COVERING INDEX history_by_env_at")), "{steps:?}");
+}
+
+#[test]
+fn the_state_at_an_instant_reads_a_snapshot_and_one_range_of_changes() {
+    let steps = plan(SNAPSHOT_AT);
+    assert_eq!(steps, ["SEARCH state_snapshots USING PRIMARY KEY (project_id=? AND environment=? AND at<?)"], "{steps:?}");
+    let steps = plan(ENTRIES);
+    assert_eq!(steps, ["SEARCH snapshot_entries USING PRIMARY KEY (project_id=? AND environment=? AND snapshot_at=?)"], "{steps:?}");
+    let steps = plan(CHANGES_BETWEEN);
+    assert_eq!(
+        steps,
+        ["SEARCH activation_history USING INDEX history_by_env_time (project_id=? AND environment=? AND at>? AND at<?)"],
+        "{steps:?}"
+    );
+    let steps = plan(COUNT_BETWEEN);
+    assert!(steps.iter().all(|s| !s.starts_with("SCAN activation_history") && !s.contains("TEMP B-TREE")), "{steps:?}");
+    assert!(
+        steps.iter().any(|s| s.contains("USING COVERING INDEX history_by_env_time (project_id=? AND environment=? AND at>? AND at<?)")),
+        "{steps:?}"
+    );
 }

@@ -1,0 +1,371 @@
+//! Point-in-time state from snapshots (migration 9): what was live in an environment at an
+//! instant, read in key order whatever the history's size.
+//!
+//! Every [`MIN_CHANGES`] or more changes of an environment (as many as its last snapshot had
+//! live entities, so that the snapshots never hold more rows than the history), the commit that
+//! finds it due copies the environment's state at its latest change into `snapshot_entries`
+//! ([`after_activation`]). An instant is then answered from the last snapshot at or before it
+//! plus the changes between the two (one range of `history_by_env_time`), merged in key order
+//! ([`state_at`]). Instants before the first snapshot, or too far past the last one (a long run of
+//! changes made by writers that do not write snapshots), are answered by one seek per entity
+//! ([`ACTIVE_AT`]), which is also the reference the snapshots are tested against.
+//!
+//! The snapshots are derived data, kept right by the trigger of migration 9: a change stamped at
+//! or before a snapshot's instant drops that snapshot in the same transaction.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::sqlite::history_row;
+use crate::error::Result;
+use crate::model::HistoryEntry;
+
+/// The fewest changes of an environment between two of its snapshots.
+pub(super) const MIN_CHANGES: i64 = 1_000;
+
+/// How many changes past its snapshot an instant may be and still be answered from it, per change
+/// the snapshot was due after: beyond that the per-entity seeks are cheaper.
+const REPLAY_FACTOR: i64 = 4;
+
+/// A change as the point-in-time state returns it: the history row and its people (stored JSON).
+pub(super) type Change = (HistoryEntry, Option<String>);
+
+/// The point-in-time state of one environment by one seek per entity: its entities from
+/// `history_entities` in key order, for each its last change at or before `?3` on
+/// `history_by_env_at`, then that row (see `SqliteTx::active_at`).
+pub(super) const ACTIVE_AT: &str = "SELECT h.seq, h.environment, h.entity_type, h.entity_id, h.version_tag, h.deployment_id, h.at, h.people
+             FROM history_entities AS e CROSS JOIN activation_history AS h
+             WHERE e.project_id = ?1 AND e.environment = ?2
+               AND h.seq = (SELECT l.seq FROM activation_history AS l
+                            WHERE l.project_id = e.project_id AND l.environment = e.environment
+                              AND l.entity_type = e.entity_type AND l.entity_id = e.entity_id AND l.at <= ?3
+                            ORDER BY l.at DESC, l.seq DESC LIMIT 1)
+               AND h.version_tag IS NOT NULL
+             ORDER BY e.entity_type, e.entity_id";
+
+/// The last snapshot of an environment at or before an instant: its instant and size.
+pub(super) const SNAPSHOT_AT: &str = "SELECT at, entries FROM state_snapshots
+             WHERE project_id = ?1 AND environment = ?2 AND at <= ?3 ORDER BY at DESC LIMIT 1";
+
+/// A snapshot's entries, in key order.
+pub(super) const ENTRIES: &str = "SELECT seq, environment, entity_type, entity_id, version_tag, deployment_id, at, people
+             FROM snapshot_entries WHERE project_id = ?1 AND environment = ?2 AND snapshot_at = ?3
+             ORDER BY entity_type, entity_id";
+
+/// An environment's changes after one instant and at or before another, in the order they apply.
+pub(super) const CHANGES_BETWEEN: &str = "SELECT seq, environment, entity_type, entity_id, version_tag, deployment_id, at, people
+             FROM activation_history WHERE project_id = ?1 AND environment = ?2 AND at > ?3 AND at <= ?4
+             ORDER BY at, seq";
+
+/// How many of those there are, counting at most `?5`.
+pub(super) const COUNT_BETWEEN: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM activation_history
+             WHERE project_id = ?1 AND environment = ?2 AND at > ?3 AND at <= ?4 LIMIT ?5)";
+
+fn changes(conn: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<Change>> {
+    let mut st = conn.prepare_cached(sql)?;
+    let rows = st.query_map(p, |r| Ok((history_row(r)?, r.get::<_, Option<String>>(7)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn snapshot_at(conn: &Connection, project: &str, environment: &str, at: i64) -> Result<Option<(i64, i64)>> {
+    let mut st = conn.prepare_cached(SNAPSHOT_AT)?;
+    Ok(st.query_row(params![project, environment, at], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+}
+
+fn count_between(conn: &Connection, project: &str, environment: &str, after: i64, upto: i64, cap: i64) -> Result<i64> {
+    let mut st = conn.prepare_cached(COUNT_BETWEEN)?;
+    Ok(st.query_row(params![project, environment, after, upto, cap], |r| r.get(0))?)
+}
+
+/// The changes a snapshot of `entries` live entities was due after.
+fn due_after(entries: i64) -> i64 {
+    entries.max(MIN_CHANGES)
+}
+
+/// What was live in an environment at `at` (microseconds): the last change of each entity at or
+/// before it (by `(at, seq)`), live ones only, in key order.
+pub(super) fn state_at(conn: &Connection, project: &str, environment: &str, at: i64) -> Result<Vec<Change>> {
+    if let Some((snapshot, entries)) = snapshot_at(conn, project, environment, at)? {
+        let cap = due_after(entries).saturating_mul(REPLAY_FACTOR);
+        if count_between(conn, project, environment, snapshot, at, cap.saturating_add(1))? <= cap {
+            let base = changes(conn, ENTRIES, &[&project, &environment, &snapshot])?;
+            let since = changes(conn, CHANGES_BETWEEN, &[&project, &environment, &snapshot, &at])?;
+            return Ok(merge(base, since));
+        }
+    }
+    changes(conn, ACTIVE_AT, &[&project, &environment, &at])
+}
+
+/// A snapshot's entries (live, in key order) updated by the changes after it (in the order they
+/// apply): each entity's last change wins, and a removal takes it out.
+///
+/// INVARIANT: every change in `since` is later by `(at, seq)` than every entry of `base` (the
+/// entries are at or before the snapshot's instant, the changes after it), so the last change of
+/// an entity in `since` replaces its entry.
+fn merge(base: Vec<Change>, since: Vec<Change>) -> Vec<Change> {
+    let mut last: BTreeMap<(String, String), Change> = BTreeMap::new();
+    for c in since {
+        last.insert((c.0.entity_type.clone(), c.0.entity_id.clone()), c);
+    }
+    let mut newer = last.into_values().peekable();
+    let mut out = Vec::with_capacity(base.len());
+    for b in base {
+        while let Some(c) = newer.next_if(|c| key(c) < key(&b)) {
+            out.push(c);
+        }
+        let replaced = newer.next_if(|c| key(c) == key(&b));
+        out.push(replaced.unwrap_or(b));
+    }
+    out.extend(newer);
+    out.retain(|c| c.0.version_tag.is_some());
+    out
+}
+
+/// An entity's key, in the order of the result (SQLite's `BINARY` collation is byte order, as
+/// `str`'s).
+fn key(c: &Change) -> (&str, &str) {
+    (c.0.entity_type.as_str(), c.0.entity_id.as_str())
+}
+
+/// Called by `apply_activation` after it appended the change `seq` to an environment's history:
+/// one change in [`CHECK_ONE_IN`] looks whether the environment is due a snapshot (as many
+/// changes since its last one as [`due_after`] says) and, if so, writes one at its latest change.
+pub(super) fn after_activation(conn: &Connection, project: &str, environment: &str, seq: i64) -> Result<()> {
+    if !sampled(seq) {
+        return Ok(());
+    }
+    let last = snapshot_at(conn, project, environment, i64::MAX)?;
+    let (after, due) = last.map_or((i64::MIN, MIN_CHANGES), |(at, entries)| (at, due_after(entries)));
+    if count_between(conn, project, environment, after, i64::MAX, due)? < due {
+        return Ok(());
+    }
+    let latest: Option<i64> = conn
+        .prepare_cached("SELECT at FROM activation_history WHERE project_id = ?1 AND environment = ?2 ORDER BY at DESC, seq DESC LIMIT 1")?
+        .query_row(params![project, environment], |r| r.get(0))
+        .optional()?;
+    match latest {
+        Some(at) => write_snapshot(conn, project, environment, at).map(drop),
+        None => Ok(()),
+    }
+}
+
+/// One activation in this many (a power of two) looks whether a snapshot is due: the look counts
+/// up to a snapshot's worth of index entries, so it is not done on every change.
+pub(super) const CHECK_ONE_IN: u64 = 256;
+
+/// Whether change `seq` is one that looks.
+///
+/// INVARIANT: a hash of the store-wide `seq`, not `seq % CHECK_ONE_IN`: environments whose
+/// changes alternate (every other `seq`, every third) are each sampled one time in
+/// [`CHECK_ONE_IN`] (Fibonacci hashing spreads every arithmetic progression evenly over the top
+/// bits), where a plain modulus could never sample one of them.
+fn sampled(seq: i64) -> bool {
+    seq.cast_unsigned().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (u64::BITS - CHECK_ONE_IN.trailing_zeros()) == 0
+}
+
+/// Writes the snapshot of an environment at `at` (unless it has one there), in the caller's
+/// transaction; returns its number of entries.
+pub(super) fn write_snapshot(conn: &Connection, project: &str, environment: &str, at: i64) -> Result<i64> {
+    if let Some((existing, entries)) = snapshot_at(conn, project, environment, at)?
+        && existing == at
+    {
+        return Ok(entries);
+    }
+    let state = state_at(conn, project, environment, at)?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO snapshot_entries (project_id, environment, snapshot_at, entity_type, entity_id, seq, version_tag, deployment_id, at, people)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (h, people) in &state {
+        insert.execute(params![
+            project,
+            environment,
+            at,
+            h.entity_type,
+            h.entity_id,
+            h.seq,
+            h.version_tag,
+            h.deployment_id,
+            h.at.timestamp_micros(),
+            people
+        ])?;
+    }
+    let entries = i64::try_from(state.len()).unwrap_or(i64::MAX);
+    conn.prepare_cached("INSERT INTO state_snapshots (project_id, environment, at, entries) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
+        project,
+        environment,
+        at,
+        entries
+    ])?;
+    Ok(entries)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests fail loudly")]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+
+    /// A migrated file database and a plain connection to it.
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snapshots.db");
+        drop(SqliteStore::open(path.to_str().unwrap()).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        (dir, conn)
+    }
+
+    /// Appends a change (as `apply_activation` does, without the sampled look); returns its `seq`.
+    fn change(conn: &Connection, env: &str, entity: u32, tag: Option<u32>, at: i64) -> i64 {
+        conn.execute(
+            "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
+             VALUES ('p', ?1, 'model', ?2, ?3, ?4, ?5, ?6)",
+            params![env, format!("e{entity:02}"), tag.map(|t| format!("v{t}")), format!("d{at}"), at, format!(r#"{{"at":{at}}}"#)],
+        )
+        .unwrap();
+        conn.last_insert_rowid()
+    }
+
+    fn snapshots(conn: &Connection, env: &str) -> Vec<(i64, i64)> {
+        let mut st =
+            conn.prepare("SELECT at, entries FROM state_snapshots WHERE project_id = 'p' AND environment = ?1 ORDER BY at").unwrap();
+        st.query_map([env], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// The reference: one seek per entity, no snapshot.
+    fn by_seeks(conn: &Connection, env: &str, at: i64) -> Vec<Change> {
+        changes(conn, ACTIVE_AT, &[&"p", &env, &at]).unwrap()
+    }
+
+    /// A small deterministic generator (no dependency, the same history on every run).
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    #[test]
+    fn every_instant_is_answered_as_by_the_seeks() {
+        for seed in 1..=4 {
+            let (_dir, conn) = db();
+            let mut rng = Lcg(seed);
+            let (mut now, mut written, mut dropped) = (1_000_i64, 0, 0);
+            for _ in 0..1_500 {
+                // Mostly forward, often the same microsecond (ties go by `seq`), sometimes a
+                // clock behind the others (drops the snapshots at or after it).
+                now += i64::try_from(rng.below(4)).unwrap();
+                let at = if rng.below(40) == 0 { now - i64::try_from(rng.below(60)).unwrap() } else { now };
+                let env = if rng.below(5) == 0 { "staging" } else { "production" };
+                let tag = (rng.below(8) != 0).then(|| u32::try_from(rng.below(5)).unwrap());
+                let before = snapshots(&conn, env).len();
+                change(&conn, env, u32::try_from(rng.below(12)).unwrap(), tag, at);
+                dropped += before - snapshots(&conn, env).len();
+                if rng.below(25) == 0 {
+                    // At the latest change or somewhere in the past.
+                    let t = if rng.below(2) == 0 { now } else { now - i64::try_from(rng.below(200)).unwrap() };
+                    write_snapshot(&conn, "p", env, t).unwrap();
+                    written += 1;
+                }
+            }
+            assert!(written > 40 && dropped > 0, "seed {seed}: {written} snapshots written, {dropped} dropped");
+            assert!(snapshots(&conn, "production").len() > 10, "seed {seed}");
+            for env in ["production", "staging", "qa"] {
+                for t in (900..=now + 2).step_by(3) {
+                    assert_eq!(state_at(&conn, "p", env, t).unwrap(), by_seeks(&conn, env, t), "seed {seed}, {env} at {t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_instant_is_read_from_its_snapshot_and_the_changes_since() {
+        let (_dir, conn) = db();
+        for (k, at) in [10, 20, 30].into_iter().enumerate() {
+            change(&conn, "production", u32::try_from(k).unwrap(), Some(1), at);
+        }
+        assert_eq!(write_snapshot(&conn, "p", "production", 30).unwrap(), 3);
+        assert_eq!(write_snapshot(&conn, "p", "production", 30).unwrap(), 3, "written once");
+        change(&conn, "production", 1, Some(2), 40);
+        change(&conn, "production", 2, None, 41);
+        change(&conn, "production", 7, Some(1), 42);
+        // Marks an entry so that only the snapshot can have answered.
+        conn.execute("UPDATE snapshot_entries SET deployment_id = 'from-the-snapshot' WHERE entity_id = 'e00'", []).unwrap();
+        let got = state_at(&conn, "p", "production", 50).unwrap();
+        let brief: Vec<(&str, Option<&str>, &str)> =
+            got.iter().map(|(h, _)| (h.entity_id.as_str(), h.version_tag.as_deref(), h.deployment_id.as_str())).collect();
+        assert_eq!(brief, [("e00", Some("v1"), "from-the-snapshot"), ("e01", Some("v2"), "d40"), ("e07", Some("v1"), "d42")]);
+        // Before the snapshot: the seeks.
+        assert_eq!(state_at(&conn, "p", "production", 25).unwrap(), by_seeks(&conn, "production", 25));
+    }
+
+    #[test]
+    fn a_change_at_or_before_a_snapshot_drops_it_and_the_later_ones() {
+        let (_dir, conn) = db();
+        change(&conn, "production", 1, Some(1), 10);
+        change(&conn, "staging", 1, Some(1), 10);
+        for t in [10, 20, 30] {
+            write_snapshot(&conn, "p", "production", t).unwrap();
+        }
+        write_snapshot(&conn, "p", "staging", 30).unwrap();
+        change(&conn, "production", 2, Some(1), 31);
+        assert_eq!(snapshots(&conn, "production").len(), 3, "a later change keeps them");
+        change(&conn, "production", 2, Some(2), 20);
+        assert_eq!(snapshots(&conn, "production"), [(10, 1)], "the ones at 20 and 30 are dropped");
+        assert_eq!(snapshots(&conn, "staging"), [(30, 1)], "another environment's are kept");
+        let entries: i64 =
+            conn.query_row("SELECT COUNT(*) FROM snapshot_entries WHERE environment = 'production'", [], |r| r.get(0)).unwrap();
+        assert_eq!(entries, 1, "with their entries");
+        assert_eq!(state_at(&conn, "p", "production", 25).unwrap(), by_seeks(&conn, "production", 25));
+    }
+
+    #[test]
+    fn an_instant_far_past_its_snapshot_is_answered_by_the_seeks() {
+        let (_dir, conn) = db();
+        change(&conn, "production", 0, Some(0), 1);
+        write_snapshot(&conn, "p", "production", 1).unwrap();
+        conn.execute("UPDATE snapshot_entries SET deployment_id = 'from-the-snapshot'", []).unwrap();
+        let cap = MIN_CHANGES * REPLAY_FACTOR;
+        for k in 0..cap {
+            change(&conn, "production", 1, Some(1), 2 + k);
+        }
+        assert_eq!(state_at(&conn, "p", "production", 1 + cap).unwrap()[0].0.deployment_id, "from-the-snapshot");
+        change(&conn, "production", 1, Some(1), 2 + cap);
+        let got = state_at(&conn, "p", "production", 2 + cap).unwrap();
+        assert_eq!(got, by_seeks(&conn, "production", 2 + cap), "one change too many: the seeks");
+        assert_eq!(got[0].0.deployment_id, "d1");
+    }
+
+    #[test]
+    fn an_environment_gets_a_snapshot_once_per_due_run_of_changes() {
+        let (_dir, conn) = db();
+        // 9 live entities: snapshots are due every MIN_CHANGES changes, and one change in
+        // CHECK_ONE_IN looks; alternating with another environment must not starve either.
+        let n = 6_000;
+        for k in 0..n {
+            let env = if k % 2 == 0 { "production" } else { "staging" };
+            let seq = change(&conn, env, u32::try_from(k % 9).unwrap(), Some(1), 10 + k);
+            after_activation(&conn, "p", env, seq).unwrap();
+        }
+        for env in ["production", "staging"] {
+            let got = snapshots(&conn, env);
+            // 3,000 changes each: one snapshot per 1,000 to ~1,000 + a few hundred.
+            assert!((2..=3).contains(&got.len()), "{env}: {got:?}");
+            assert!(got.iter().all(|&(_, entries)| entries == 9), "{env}: {got:?}");
+            assert!(got.windows(2).all(|w| w[1].0 - w[0].0 >= 2 * MIN_CHANGES), "{env}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn alternating_environments_are_each_sampled() {
+        for step in [1_i64, 2, 3, 4, 7] {
+            for offset in 0..step {
+                let seen = (0..1 << 18).map(|k| k * step + offset).filter(|&s| sampled(s)).count();
+                let expected = (1 << 18) / usize::try_from(CHECK_ONE_IN).unwrap();
+                assert!(seen > expected * 3 / 4 && seen < expected * 5 / 4, "step {step}, offset {offset}: {seen}");
+            }
+        }
+    }
+}
