@@ -27,7 +27,7 @@ use deploygov::{
     ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, EnvironmentSpec, ExecuteOptions, ItemSpec, NoopExecutor,
     RiskLevel, RollbackOptions, VersionSpec,
 };
-use support::{Dataset, ENTITIES, ENTITY_TYPE, ENV, PROJECT, Rng, admin, entity_id};
+use support::{Dataset, ENTITIES, ENTITY_TYPE, ENV, PROJECT, Rng, admin, entity_id, snapshots_direct};
 
 fn report(workload: &str, ops: f64, elapsed: Duration) {
     let per_op = elapsed.as_secs_f64() / ops;
@@ -309,11 +309,54 @@ fn main() {
                 report("lifecycle", n as f64, started.elapsed());
             }
         }
+        Some("at-spread") if args.len() >= 3 => {
+            // `at-spread <db> <instants>`: active_state_at at instants spread evenly over the
+            // middle half of the history (each 5 calls after a warm-up one), so that the result
+            // does not hang on where one instant falls between two snapshots; prints the mean
+            // cost per call and per live entity.
+            let e = Engine::open(&args[1]).unwrap();
+            let n: u32 = args[2].parse().unwrap();
+            let conn = rusqlite::Connection::open(&args[1]).unwrap();
+            let (first, last): (i64, i64) = conn
+                .query_row(
+                    "SELECT MIN(at), MAX(at) FROM activation_history WHERE project_id = ?1 AND environment = ?2",
+                    rusqlite::params![PROJECT, ENV],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            let (mut calls, mut entries, mut spent) = (0_u32, 0_usize, Duration::ZERO);
+            for k in 0..n {
+                let micros = first + (last - first) / 4 + (last - first) / 2 * i64::from(k) / i64::from(n.max(2) - 1);
+                let at = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+                entries += 5 * black_box(e.active_state_at(PROJECT, ENV, at).unwrap()).len();
+                let started = Instant::now();
+                for _ in 0..5 {
+                    black_box(e.active_state_at(PROJECT, ENV, at).unwrap());
+                }
+                spent += started.elapsed();
+                calls += 5;
+            }
+            let per_call = spent.as_secs_f64() * 1e6 / f64::from(calls);
+            let per_entry = spent.as_secs_f64() * 1e6 / entries as f64;
+            println!("rust active_state_at_spread {n} instants: {per_call:.0} us per call, {per_entry:.3} us per live entity");
+        }
+        Some("snapshots") if args.len() >= 2 => {
+            // `snapshots <db>`: adds the snapshots the engine would have written to a history
+            // generated before they existed (migration 9).
+            drop(Engine::open(&args[1]).unwrap());
+            let conn = rusqlite::Connection::open(&args[1]).unwrap();
+            let started = Instant::now();
+            conn.execute_batch("BEGIN").unwrap();
+            snapshots_direct(&conn);
+            conn.execute_batch("COMMIT").unwrap();
+            let n: i64 = conn.query_row("SELECT COUNT(*) FROM state_snapshots", [], |r| r.get(0)).unwrap();
+            eprintln!("{n} snapshots in {:.1?}", started.elapsed());
+        }
         Some("run") if args.len() >= 4 => run(&args[1], &args[2], &args[3], args.iter().any(|a| a == "--quick")),
         _ => {
             eprintln!(
                 "usage: bench_workloads generate <deployments> | run <db> <cursor> <at> [--quick] | hot <db> <reads> shared|owned|uncached \
-                 | lifecycles <db> <n> [writers] | at <db> <rfc3339> <calls>"
+                 | lifecycles <db> <n> [writers] | at <db> <rfc3339> <calls> | at-spread <db> <instants> | snapshots <db>"
             );
             std::process::exit(2);
         }

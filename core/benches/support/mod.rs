@@ -528,8 +528,54 @@ pub fn history_direct(path: &Path, entities: usize, n: usize, base: DateTime<Utc
         .unwrap();
     }
     chain.save_head();
+    snapshots_direct(&conn);
     conn.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     ids
+}
+
+/// The snapshots of the generated environment's state that the engine's commits would have
+/// written (SQLite migration 9, `core/src/store/sqlite_snapshots.rs`), after the last one there
+/// is: one at the instant of every `max(1,000, half the entries of the previous one)`-th change. Each is
+/// the answer of the per-entity seeks at its instant, which is what the engine's snapshots are
+/// tested to equal.
+pub fn snapshots_direct(conn: &Connection) {
+    let (mut after, mut entries): (i64, i64) = conn
+        .query_row(
+            "SELECT at, entries FROM state_snapshots WHERE project_id = ?1 AND environment = ?2 ORDER BY at DESC LIMIT 1",
+            params![PROJECT, ENV],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap_or((i64::MIN, 0));
+    loop {
+        let due = (entries / 2).max(1_000);
+        let next = conn.query_row(
+            "SELECT at FROM activation_history WHERE project_id = ?1 AND environment = ?2 AND at > ?3 ORDER BY at, seq LIMIT 1 OFFSET ?4",
+            params![PROJECT, ENV, after, due - 1],
+            |r| r.get::<_, i64>(0),
+        );
+        let Ok(at) = next else { break };
+        let n = conn
+            .execute(
+                "INSERT INTO snapshot_entries (project_id, environment, snapshot_at, entity_type, entity_id, seq, version_tag, deployment_id, at, people)
+                 SELECT ?1, ?2, ?3, h.entity_type, h.entity_id, h.seq, h.version_tag, h.deployment_id, h.at, h.people
+                 FROM history_entities AS e CROSS JOIN activation_history AS h
+                 WHERE e.project_id = ?1 AND e.environment = ?2
+                   AND h.seq = (SELECT l.seq FROM activation_history AS l
+                                WHERE l.project_id = e.project_id AND l.environment = e.environment
+                                  AND l.entity_type = e.entity_type AND l.entity_id = e.entity_id AND l.at <= ?3
+                                ORDER BY l.at DESC, l.seq DESC LIMIT 1)
+                   AND h.version_tag IS NOT NULL",
+                params![PROJECT, ENV, at],
+            )
+            .unwrap();
+        entries = i64::try_from(n).unwrap();
+        conn.execute(
+            "INSERT INTO state_snapshots (project_id, environment, at, entries) VALUES (?1, ?2, ?3, ?4)",
+            params![PROJECT, ENV, at, entries],
+        )
+        .unwrap();
+        after = at;
+    }
 }
 
 /// A generated data set on disk (deleted on drop).

@@ -1,9 +1,9 @@
 //! Point-in-time state from snapshots (migration 9): what was live in an environment at an
 //! instant, read in key order whatever the history's size.
 //!
-//! Every [`MIN_CHANGES`] or more changes of an environment (as many as its last snapshot had
-//! live entities, so that the snapshots never hold more rows than the history), the commit that
-//! finds it due copies the environment's state at its latest change into `snapshot_entries`
+//! Every [`MIN_CHANGES`] or more changes of an environment (half as many as its last snapshot had
+//! live entities: an instant is then at most that many changes past a snapshot, and the
+//! snapshots hold at most two rows per change of the history), the commit that finds it due copies the environment's state at its latest change into `snapshot_entries`
 //! ([`after_activation`]). An instant is then answered from the last snapshot at or before it
 //! plus the changes between the two (one range of `history_by_env_time`), merged in key order
 //! ([`state_at`]). Instants before the first snapshot, or too far past the last one (a long run of
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::sqlite::history_row;
+use super::sqlite::{from_micros, history_row};
 use crate::error::Result;
 use crate::model::HistoryEntry;
 
@@ -78,9 +78,9 @@ fn count_between(conn: &Connection, project: &str, environment: &str, after: i64
     Ok(st.query_row(params![project, environment, after, upto, cap], |r| r.get(0))?)
 }
 
-/// The changes a snapshot of `entries` live entities was due after.
-fn due_after(entries: i64) -> i64 {
-    entries.max(MIN_CHANGES)
+/// The changes a snapshot of `entries` live entities is followed by the next one after.
+pub(super) fn due_after(entries: i64) -> i64 {
+    (entries / 2).max(MIN_CHANGES)
 }
 
 /// What was live in an environment at `at` (microseconds): the last change of each entity at or
@@ -89,37 +89,61 @@ pub(super) fn state_at(conn: &Connection, project: &str, environment: &str, at: 
     if let Some((snapshot, entries)) = snapshot_at(conn, project, environment, at)? {
         let cap = due_after(entries).saturating_mul(REPLAY_FACTOR);
         if count_between(conn, project, environment, snapshot, at, cap.saturating_add(1))? <= cap {
-            let base = changes(conn, ENTRIES, &[&project, &environment, &snapshot])?;
             let since = changes(conn, CHANGES_BETWEEN, &[&project, &environment, &snapshot, &at])?;
-            return Ok(merge(base, since));
+            return merged(conn, project, environment, snapshot, entries, since);
         }
     }
     changes(conn, ACTIVE_AT, &[&project, &environment, &at])
 }
 
-/// A snapshot's entries (live, in key order) updated by the changes after it (in the order they
-/// apply): each entity's last change wins, and a removal takes it out.
+/// The entries of the snapshot at `snapshot` (live, read in key order) updated by the changes
+/// after it (`since`, in the order they apply): each entity's last change wins, and a removal
+/// takes it out. An entry that a change replaces is skipped before its columns are read.
 ///
-/// INVARIANT: every change in `since` is later by `(at, seq)` than every entry of `base` (the
-/// entries are at or before the snapshot's instant, the changes after it), so the last change of
-/// an entity in `since` replaces its entry.
-fn merge(base: Vec<Change>, since: Vec<Change>) -> Vec<Change> {
-    let mut last: BTreeMap<(String, String), Change> = BTreeMap::new();
-    for c in since {
-        last.insert((c.0.entity_type.clone(), c.0.entity_id.clone()), c);
+/// INVARIANT: every change in `since` is later by `(at, seq)` than every entry of the snapshot
+/// (the entries are at or before its instant, the changes after it), so the last change of an
+/// entity in `since` replaces its entry.
+fn merged(conn: &Connection, project: &str, environment: &str, snapshot: i64, entries: i64, since: Vec<Change>) -> Result<Vec<Change>> {
+    // Each entity's last change after the snapshot, by position in `since`, in key order.
+    let mut last: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (k, c) in since.iter().enumerate() {
+        last.insert(key(c), k);
     }
-    let mut newer = last.into_values().peekable();
-    let mut out = Vec::with_capacity(base.len());
-    for b in base {
-        while let Some(c) = newer.next_if(|c| key(c) < key(&b)) {
+    let order: Vec<usize> = last.into_values().collect();
+    let mut since: Vec<Option<Change>> = since.into_iter().map(Some).collect();
+    let mut newer = order.into_iter().filter_map(|k| since.get_mut(k).and_then(Option::take)).peekable();
+    let mut out = Vec::with_capacity(usize::try_from(entries).unwrap_or(0));
+    let mut st = conn.prepare_cached(ENTRIES)?;
+    let mut rows = st.query(params![project, environment, snapshot])?;
+    while let Some(r) = rows.next()? {
+        let entry = (text(r, 2)?, text(r, 3)?);
+        while let Some(c) = newer.next_if(|c| key(c) < entry) {
             out.push(c);
         }
-        let replaced = newer.next_if(|c| key(c) == key(&b));
-        out.push(replaced.unwrap_or(b));
+        match newer.next_if(|c| key(c) == entry) {
+            Some(c) => out.push(c),
+            None => out.push((
+                HistoryEntry {
+                    seq: r.get(0)?,
+                    environment: environment.to_owned(),
+                    entity_type: entry.0.to_owned(),
+                    entity_id: entry.1.to_owned(),
+                    version_tag: r.get(4)?,
+                    deployment_id: r.get(5)?,
+                    at: from_micros(r.get(6)?)?,
+                },
+                r.get(7)?,
+            )),
+        }
     }
     out.extend(newer);
     out.retain(|c| c.0.version_tag.is_some());
-    out
+    Ok(out)
+}
+
+/// A text column of a row, borrowed.
+fn text<'r>(r: &'r rusqlite::Row<'_>, column: usize) -> Result<&'r str> {
+    r.get_ref(column)?.as_str().map_err(|e| crate::error::Error::storage(format!("unreadable snapshot entry: {e}")))
 }
 
 /// An entity's key, in the order of the result (SQLite's `BINARY` collation is byte order, as
