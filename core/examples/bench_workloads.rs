@@ -303,10 +303,19 @@ fn main() {
                     register(&e, &entity_id(i % ENTITIES), tag);
                 }
                 let started = Instant::now();
+                let mut each = Vec::with_capacity(n);
                 for (i, tag) in tags.iter().enumerate() {
+                    let one = Instant::now();
                     black_box(lifecycle(&e, &entity_id(i % ENTITIES), tag));
+                    each.push(one.elapsed());
                 }
                 report("lifecycle", n as f64, started.elapsed());
+                // The slowest ones: a snapshot of the environment's state is written by one
+                // commit in so many (core/src/store/sqlite_snapshots.rs).
+                each.sort_unstable();
+                let at =
+                    |q: f64| each.get(((each.len() as f64 * q) as usize).min(each.len().saturating_sub(1))).copied().unwrap_or_default();
+                eprintln!("lifecycle p50 {:.2?} p99 {:.2?} max {:.2?}", at(0.5), at(0.99), at(1.0));
             }
         }
         Some("at-spread") if args.len() >= 3 => {

@@ -533,11 +533,11 @@ pub fn history_direct(path: &Path, entities: usize, n: usize, base: DateTime<Utc
     ids
 }
 
-/// The snapshots of the generated environment's state that the engine's commits would have
-/// written (SQLite migration 9, `core/src/store/sqlite_snapshots.rs`), after the last one there
-/// is: one at the instant of every `max(1,000, half the entries of the previous one)`-th change. Each is
-/// the answer of the per-entity seeks at its instant, which is what the engine's snapshots are
-/// tested to equal.
+/// Snapshots of the generated environment's state, spaced as the engine's commits space them
+/// (SQLite migration 9, `core/src/store/sqlite_snapshots.rs`), after the last one there is: one at
+/// the instant of every `max(1,000, half the entries of the previous one)`-th change. Each is the
+/// answer of the per-entity seeks at its instant, which is what the engine's snapshots are tested
+/// to equal.
 pub fn snapshots_direct(conn: &Connection) {
     let (mut after, mut entries): (i64, i64) = conn
         .query_row(

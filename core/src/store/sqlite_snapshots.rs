@@ -2,13 +2,14 @@
 //! instant, read in key order whatever the history's size.
 //!
 //! Every [`MIN_CHANGES`] or more changes of an environment (half as many as its last snapshot had
-//! live entities: an instant is then at most that many changes past a snapshot, and the
-//! snapshots hold at most two rows per change of the history), the commit that finds it due copies the environment's state at its latest change into `snapshot_entries`
-//! ([`after_activation`]). An instant is then answered from the last snapshot at or before it
-//! plus the changes between the two (one range of `history_by_env_time`), merged in key order
-//! ([`state_at`]). Instants before the first snapshot, or too far past the last one (a long run of
-//! changes made by writers that do not write snapshots), are answered by one seek per entity
-//! ([`ACTIVE_AT`]), which is also the reference the snapshots are tested against.
+//! live entities: an instant is then at most that many changes past a snapshot, and the snapshots
+//! hold at most two rows per change of the history), the commit that finds it due copies the
+//! environment's state into `snapshot_entries` ([`after_activation`]). An instant is then answered
+//! from the last snapshot at or before it plus the changes between the two (one range of
+//! `history_by_env_time`), merged in key order ([`state_at`]). Instants before the first
+//! snapshot, or too far past the last one (a long run of changes made by writers that do not write
+//! snapshots), are answered by one seek per entity ([`ACTIVE_AT`]), which is also the reference
+//! the snapshots are tested against.
 //!
 //! The snapshots are derived data, kept right by the trigger of migration 9: a change stamped at
 //! or before a snapshot's instant drops that snapshot in the same transaction.
@@ -154,7 +155,12 @@ fn key(c: &Change) -> (&str, &str) {
 
 /// Called by `apply_activation` after it appended the change `seq` to an environment's history:
 /// one change in [`CHECK_ONE_IN`] looks whether the environment is due a snapshot (as many
-/// changes since its last one as [`due_after`] says) and, if so, writes one at its latest change.
+/// changes since its last one as [`due_after`] says) and, if so, writes one at the instant just
+/// before its latest change.
+///
+/// INVARIANT: just before, not at: the other items of the deployment being finished are appended
+/// after this one at the same instant, and a change at a snapshot's instant drops it (the
+/// trigger). Changes at the latest instant are read after the snapshot instead.
 pub(super) fn after_activation(conn: &Connection, project: &str, environment: &str, seq: i64) -> Result<()> {
     if !sampled(seq) {
         return Ok(());
@@ -169,7 +175,7 @@ pub(super) fn after_activation(conn: &Connection, project: &str, environment: &s
         .query_row(params![project, environment], |r| r.get(0))
         .optional()?;
     match latest {
-        Some(at) => write_snapshot(conn, project, environment, at).map(drop),
+        Some(at) => write_snapshot(conn, project, environment, at.saturating_sub(1)).map(drop),
         None => Ok(()),
     }
 }
@@ -380,6 +386,21 @@ mod tests {
             assert!(got.iter().all(|&(_, entries)| entries == 9), "{env}: {got:?}");
             assert!(got.windows(2).all(|w| w[1].0 - w[0].0 >= 2 * MIN_CHANGES), "{env}: {got:?}");
         }
+    }
+
+    #[test]
+    fn the_items_of_one_deployment_do_not_drop_the_snapshot_written_between_them() {
+        let (_dir, conn) = db();
+        // Deployments of 10 items, all stamped at one instant: a snapshot written at the
+        // instant of one item would be dropped by the next (a change at its instant).
+        let n = 6_000;
+        for k in 0..n {
+            let seq = change(&conn, "production", u32::try_from(k % 10).unwrap(), Some(1), 10 + k / 10);
+            after_activation(&conn, "p", "production", seq).unwrap();
+        }
+        let got = snapshots(&conn, "production");
+        assert!((4..=5).contains(&got.len()), "{got:?}");
+        assert_eq!(state_at(&conn, "p", "production", 10 + n).unwrap(), by_seeks(&conn, "production", 10 + n));
     }
 
     #[test]
