@@ -476,17 +476,20 @@ fn a_long_history_is_answered_from_snapshots() {
     assert!(!taken.is_empty(), "1,500 changes: a snapshot is due after 1,000");
     let expect = |rounds: &[(DateTime<Utc>, String, String)], extra: &[(String, String, DateTime<Utc>, String)]| {
         for (k, (at, tag, d)) in rounds.iter().enumerate() {
-            let all = |v: &str, since: DateTime<Utc>, d: &str| -> Vec<_> {
+            // Every entity at version `v` since `since` (deployment `d`), and the extra changes
+            // made at or before the instant asked about.
+            let all = |v: &str, since: DateTime<Utc>, d: &str, asked: DateTime<Utc>| -> Vec<_> {
                 let mut rows: Vec<_> = entities.iter().map(|i| row(MODEL, i, v, since, d)).collect();
-                rows.extend(extra.iter().filter(|x| x.2 <= since).map(|(i, v, s, d)| row(MODEL, i, v, *s, d)));
+                rows.extend(extra.iter().filter(|x| x.2 <= asked).map(|(i, v, s, d)| row(MODEL, i, v, *s, d)));
                 rows.sort();
                 rows
             };
-            assert_eq!(staging_at(&e, *at), all(tag, *at, d), "at round {k}");
-            assert_eq!(staging_at(&e, *at + Duration::milliseconds(999)), all(tag, *at, d), "after round {k}");
-            if let Some((_, before, bd)) = k.checked_sub(1).and_then(|p| rounds.get(p)) {
-                let prev = rounds[k - 1].0;
-                assert_eq!(staging_at(&e, *at - Duration::microseconds(1)), all(before, prev, bd), "before round {k}");
+            assert_eq!(staging_at(&e, *at), all(tag, *at, d, *at), "at round {k}");
+            let after = *at + Duration::milliseconds(999);
+            assert_eq!(staging_at(&e, after), all(tag, *at, d, after), "after round {k}");
+            if let Some((prev, before, bd)) = k.checked_sub(1).and_then(|p| rounds.get(p)) {
+                let asked = *at - Duration::microseconds(1);
+                assert_eq!(staging_at(&e, asked), all(before, *prev, bd, asked), "before round {k}");
             }
         }
     };
