@@ -29,7 +29,7 @@ use deploygov::{
     Activation, Actor, ApproveOptions, AuditEntry, Deployment, DeploymentItem, DeploymentKind, DeploymentRequest, DeploymentStatus, Engine,
     EnvironmentSpec, ExecuteOptions, ItemSpec, ItemStatus, ManualClock, RiskLevel, Version, VersionSpec,
 };
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -533,11 +533,12 @@ pub fn history_direct(path: &Path, entities: usize, n: usize, base: DateTime<Utc
     ids
 }
 
-/// Snapshots of the generated environment's state, spaced as the engine's commits space them
-/// (SQLite migration 9, `core/src/store/sqlite_snapshots.rs`), after the last one there is: one at
-/// the instant of every `max(1,000, half the entries of the previous one)`-th change. Each is the
-/// answer of the per-entity seeks at its instant, which is what the engine's snapshots are tested
-/// to equal.
+/// Snapshots of the generated environment's state (SQLite migrations 9 and 10,
+/// `core/src/store/sqlite_snapshots.rs`), after the last one there is: one at the instant of every
+/// `max(1,000, half the entries of the previous one)`-th change. The engine writes one at the first
+/// sampled change (one in 256) after that many, so its snapshots are a little further apart (about
+/// 256 changes on average) than these. Each is the answer of the per-entity seeks at its instant,
+/// which is what the engine's snapshots are tested to equal.
 pub fn snapshots_direct(conn: &Connection) {
     let (mut after, mut entries): (i64, i64) = conn
         .query_row(
@@ -545,15 +546,20 @@ pub fn snapshots_direct(conn: &Connection) {
             params![PROJECT, ENV],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
+        .optional()
+        .unwrap()
         .unwrap_or((i64::MIN, 0));
     loop {
         let due = (entries / 2).max(1_000);
-        let next = conn.query_row(
-            "SELECT at FROM activation_history WHERE project_id = ?1 AND environment = ?2 AND at > ?3 ORDER BY at, seq LIMIT 1 OFFSET ?4",
-            params![PROJECT, ENV, after, due - 1],
-            |r| r.get::<_, i64>(0),
-        );
-        let Ok(at) = next else { break };
+        let next = conn
+            .query_row(
+                "SELECT at, seq FROM activation_history WHERE project_id = ?1 AND environment = ?2 AND at > ?3 ORDER BY at, seq LIMIT 1 OFFSET ?4",
+                params![PROJECT, ENV, after, due - 1],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+            .unwrap();
+        let Some((at, upto_seq)) = next else { break };
         let n = conn
             .execute(
                 "INSERT INTO snapshot_entries (project_id, environment, snapshot_at, entity_type, entity_id, seq, version_tag, deployment_id, at, people)
@@ -570,8 +576,8 @@ pub fn snapshots_direct(conn: &Connection) {
             .unwrap();
         entries = i64::try_from(n).unwrap();
         conn.execute(
-            "INSERT INTO state_snapshots (project_id, environment, at, entries) VALUES (?1, ?2, ?3, ?4)",
-            params![PROJECT, ENV, at, entries],
+            "INSERT INTO state_snapshots (project_id, environment, at, entries, upto_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![PROJECT, ENV, at, entries, upto_seq],
         )
         .unwrap();
         after = at;

@@ -33,6 +33,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_7_history_people.sql")),
         M::up(include_str!("schema_8_history_entities.sql")),
         M::up(include_str!("schema_9_snapshots.sql")),
+        M::up(include_str!("schema_10_snapshot_edits.sql")),
     ])
 }
 

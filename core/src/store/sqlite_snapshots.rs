@@ -1,9 +1,9 @@
-//! Point-in-time state from snapshots (migration 9): what was live in an environment at an
+//! Point-in-time state from snapshots (migrations 9 and 10): what was live in an environment at an
 //! instant, read in key order whatever the history's size.
 //!
 //! Every [`MIN_CHANGES`] or more changes of an environment (half as many as its last snapshot had
-//! live entities: an instant is then at most that many changes past a snapshot, and the snapshots
-//! hold at most two rows per change of the history), the commit that finds it due copies the
+//! live entities: an instant is then about that many changes past a snapshot at most, plus the
+//! sampling's delay, and the snapshots hold at most two rows per change of the history), the commit that finds it due copies the
 //! environment's state into `snapshot_entries` ([`after_activation`]). An instant is then answered
 //! from the last snapshot at or before it plus the changes between the two (one range of
 //! `history_by_env_time`), merged in key order ([`state_at`]). Instants before the first
@@ -11,8 +11,9 @@
 //! snapshots), are answered by one seek per entity ([`ACTIVE_AT`]), which is also the reference
 //! the snapshots are tested against.
 //!
-//! The snapshots are derived data, kept right by the trigger of migration 9: a change stamped at
-//! or before a snapshot's instant drops that snapshot in the same transaction.
+//! The snapshots are derived data, kept right by triggers: a change stamped at or before a
+//! snapshot's instant (migration 9), or an edit of the history (migration 10), drops the
+//! snapshots it would make wrong in the same transaction.
 
 use std::collections::BTreeMap;
 
@@ -161,28 +162,53 @@ fn key(c: &Change) -> (&str, &str) {
 /// INVARIANT: just before, not at: the other items of the deployment being finished are appended
 /// after this one at the same instant, and a change at a snapshot's instant drops it (the
 /// trigger). Changes at the latest instant are read after the snapshot instead.
+///
+/// INVARIANT: a snapshot is derived data, and the change that asked for it has happened (the
+/// executor's work is done): failing to write it must not fail that change. It is written in a
+/// savepoint, rolled back on any error; a later change tries again.
 pub(super) fn after_activation(conn: &Connection, project: &str, environment: &str, seq: i64) -> Result<()> {
     if !sampled(seq) {
         return Ok(());
     }
-    let last = snapshot_at(conn, project, environment, i64::MAX)?;
-    let (after, due) = last.map_or((i64::MIN, MIN_CHANGES), |(at, entries)| (at, due_after(entries)));
-    if count_between(conn, project, environment, after, i64::MAX, due)? < due {
+    let Some(at) = due_at(conn, project, environment, seq)? else {
         return Ok(());
+    };
+    conn.execute_batch("SAVEPOINT dg_snapshot")?;
+    if write_snapshot(conn, project, environment, at).is_err() {
+        conn.execute_batch("ROLLBACK TO dg_snapshot")?;
+    }
+    conn.execute_batch("RELEASE dg_snapshot")?;
+    Ok(())
+}
+
+/// The instant of the snapshot an environment is due after change `seq`, if it is due.
+fn due_at(conn: &Connection, project: &str, environment: &str, seq: i64) -> Result<Option<i64>> {
+    let last: Option<(i64, i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT at, entries, upto_seq FROM state_snapshots WHERE project_id = ?1 AND environment = ?2 ORDER BY at DESC LIMIT 1",
+        )?
+        .query_row(params![project, environment], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let (after, due) = match last {
+        // Fewer changes store-wide since the snapshot than it is due after: not due, uncounted.
+        Some((_, entries, Some(upto))) if seq.saturating_sub(upto) < due_after(entries) => return Ok(None),
+        Some((at, entries, _)) => (at, due_after(entries)),
+        None => (i64::MIN, MIN_CHANGES),
+    };
+    if count_between(conn, project, environment, after, i64::MAX, due)? < due {
+        return Ok(None);
     }
     let latest: Option<i64> = conn
         .prepare_cached("SELECT at FROM activation_history WHERE project_id = ?1 AND environment = ?2 ORDER BY at DESC, seq DESC LIMIT 1")?
         .query_row(params![project, environment], |r| r.get(0))
         .optional()?;
-    match latest {
-        Some(at) => write_snapshot(conn, project, environment, at.saturating_sub(1)).map(drop),
-        None => Ok(()),
-    }
+    Ok(latest.map(|at| at.saturating_sub(1)))
 }
 
 /// One activation in this many (a power of two) looks whether a snapshot is due: the look counts
 /// up to a snapshot's worth of index entries, so it is not done on every change.
 pub(super) const CHECK_ONE_IN: u64 = 256;
+const _: () = assert!(CHECK_ONE_IN.is_power_of_two(), "`sampled` takes the top bits of a hash");
 
 /// Whether change `seq` is one that looks.
 ///
@@ -222,12 +248,11 @@ pub(super) fn write_snapshot(conn: &Connection, project: &str, environment: &str
         ])?;
     }
     let entries = i64::try_from(state.len()).unwrap_or(i64::MAX);
-    conn.prepare_cached("INSERT INTO state_snapshots (project_id, environment, at, entries) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        project,
-        environment,
-        at,
-        entries
-    ])?;
+    conn.prepare_cached(
+        "INSERT INTO state_snapshots (project_id, environment, at, entries, upto_seq)
+         VALUES (?1, ?2, ?3, ?4, (SELECT MAX(seq) FROM activation_history))",
+    )?
+    .execute(params![project, environment, at, entries])?;
     Ok(entries)
 }
 
@@ -248,24 +273,37 @@ mod tests {
 
     /// Appends a change (as `apply_activation` does, without the sampled look); returns its `seq`.
     fn change(conn: &Connection, env: &str, entity: u32, tag: Option<u32>, at: i64) -> i64 {
+        change_in(conn, ("p", env), ("model", &format!("e{entity:02}")), tag, at)
+    }
+
+    /// Appends a change to any project's environment, for any entity.
+    fn change_in(conn: &Connection, (project, env): (&str, &str), (kind, id): (&str, &str), tag: Option<u32>, at: i64) -> i64 {
         conn.execute(
             "INSERT INTO activation_history (project_id, environment, entity_type, entity_id, version_tag, deployment_id, at, people)
-             VALUES ('p', ?1, 'model', ?2, ?3, ?4, ?5, ?6)",
-            params![env, format!("e{entity:02}"), tag.map(|t| format!("v{t}")), format!("d{at}"), at, format!(r#"{{"at":{at}}}"#)],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![project, env, kind, id, tag.map(|t| format!("v{t}")), format!("d{at}"), at, format!(r#"{{"at":{at}}}"#)],
         )
         .unwrap();
         conn.last_insert_rowid()
     }
 
     fn snapshots(conn: &Connection, env: &str) -> Vec<(i64, i64)> {
+        snapshots_in(conn, "p", env)
+    }
+
+    fn snapshots_in(conn: &Connection, project: &str, env: &str) -> Vec<(i64, i64)> {
         let mut st =
-            conn.prepare("SELECT at, entries FROM state_snapshots WHERE project_id = 'p' AND environment = ?1 ORDER BY at").unwrap();
-        st.query_map([env], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+            conn.prepare("SELECT at, entries FROM state_snapshots WHERE project_id = ?1 AND environment = ?2 ORDER BY at").unwrap();
+        st.query_map([project, env], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<rusqlite::Result<_>>().unwrap()
     }
 
     /// The reference: one seek per entity, no snapshot.
     fn by_seeks(conn: &Connection, env: &str, at: i64) -> Vec<Change> {
-        changes(conn, ACTIVE_AT, &[&"p", &env, &at]).unwrap()
+        by_seeks_in(conn, "p", env, at)
+    }
+
+    fn by_seeks_in(conn: &Connection, project: &str, env: &str, at: i64) -> Vec<Change> {
+        changes(conn, ACTIVE_AT, &[&project, &env, &at]).unwrap()
     }
 
     /// A small deterministic generator (no dependency, the same history on every run).
@@ -279,35 +317,92 @@ mod tests {
 
     #[test]
     fn every_instant_is_answered_as_by_the_seeks() {
+        // Two projects with two environments each; entity types and ids whose byte order is
+        // not their alphabetical one (upper case, accents).
+        const SCOPES: [(&str, &str); 4] = [("p", "production"), ("p", "staging"), ("q", "production"), ("q", "qa")];
+        const KINDS: [&str; 3] = ["model", "Prompt", "zé"];
+        const IDS: [&str; 6] = ["e01", "E01", "é", "a", "e10", "e2"];
         for seed in 1..=4 {
             let (_dir, conn) = db();
             let mut rng = Lcg(seed);
             let (mut now, mut written, mut dropped) = (1_000_i64, 0, 0);
-            for _ in 0..1_500 {
+            let pick = |rng: &mut Lcg, n: usize| usize::try_from(rng.below(u64::try_from(n).unwrap())).unwrap();
+            for _ in 0..2_000 {
                 // Mostly forward, often the same microsecond (ties go by `seq`), sometimes a
                 // clock behind the others (drops the snapshots at or after it).
                 now += i64::try_from(rng.below(4)).unwrap();
                 let at = if rng.below(40) == 0 { now - i64::try_from(rng.below(60)).unwrap() } else { now };
-                let env = if rng.below(5) == 0 { "staging" } else { "production" };
+                let scope = SCOPES[if rng.below(3) == 0 { pick(&mut rng, 4) } else { 0 }];
                 let tag = (rng.below(8) != 0).then(|| u32::try_from(rng.below(5)).unwrap());
-                let before = snapshots(&conn, env).len();
-                change(&conn, env, u32::try_from(rng.below(12)).unwrap(), tag, at);
-                dropped += before - snapshots(&conn, env).len();
-                if rng.below(25) == 0 {
+                let before = snapshots_in(&conn, scope.0, scope.1).len();
+                change_in(&conn, scope, (KINDS[pick(&mut rng, 3)], IDS[pick(&mut rng, 6)]), tag, at);
+                dropped += before - snapshots_in(&conn, scope.0, scope.1).len();
+                if rng.below(20) == 0 {
                     // At the latest change or somewhere in the past.
                     let t = if rng.below(2) == 0 { now } else { now - i64::try_from(rng.below(200)).unwrap() };
-                    write_snapshot(&conn, "p", env, t).unwrap();
+                    write_snapshot(&conn, scope.0, scope.1, t).unwrap();
                     written += 1;
                 }
             }
-            assert!(written > 40 && dropped > 0, "seed {seed}: {written} snapshots written, {dropped} dropped");
+            assert!(written > 60 && dropped > 0, "seed {seed}: {written} snapshots written, {dropped} dropped");
             assert!(snapshots(&conn, "production").len() > 10, "seed {seed}");
-            for env in ["production", "staging", "qa"] {
+            for (project, env) in SCOPES.into_iter().chain([("p", "qa"), ("r", "production")]) {
                 for t in (900..=now + 2).step_by(3) {
-                    assert_eq!(state_at(&conn, "p", env, t).unwrap(), by_seeks(&conn, env, t), "seed {seed}, {env} at {t}");
+                    let got = state_at(&conn, project, env, t).unwrap();
+                    assert_eq!(got, by_seeks_in(&conn, project, env, t), "seed {seed}, {project}/{env} at {t}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_edited_history_drops_the_snapshots_it_would_make_wrong() {
+        let (_dir, conn) = db();
+        let first = change(&conn, "production", 1, Some(1), 10);
+        let second = change(&conn, "production", 2, Some(1), 20);
+        change(&conn, "staging", 1, Some(1), 10);
+        for t in [10, 20, 30] {
+            write_snapshot(&conn, "p", "production", t).unwrap();
+        }
+        write_snapshot(&conn, "p", "staging", 30).unwrap();
+        // Moved from 20 to 25: the snapshots at or after either instant go.
+        conn.execute("UPDATE activation_history SET at = 25 WHERE seq = ?1", [second]).unwrap();
+        assert_eq!(snapshots(&conn, "production"), [(10, 1)]);
+        assert_eq!(state_at(&conn, "p", "production", 22).unwrap(), by_seeks(&conn, "production", 22));
+        write_snapshot(&conn, "p", "production", 30).unwrap();
+        conn.execute("DELETE FROM activation_history WHERE seq = ?1", [first]).unwrap();
+        assert!(snapshots(&conn, "production").is_empty());
+        assert_eq!(snapshots(&conn, "staging"), [(30, 1)], "another environment's are kept");
+        let entries: i64 =
+            conn.query_row("SELECT COUNT(*) FROM snapshot_entries WHERE environment = 'production'", [], |r| r.get(0)).unwrap();
+        assert_eq!(entries, 0, "with their entries");
+        assert_eq!(state_at(&conn, "p", "production", 40).unwrap(), by_seeks(&conn, "production", 40));
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_be_written_fails_nothing() {
+        let (_dir, conn) = db();
+        // The header is refused after the entries were written: both must be rolled back, and
+        // the changes kept.
+        conn.execute_batch("CREATE TRIGGER refuse BEFORE INSERT ON state_snapshots BEGIN SELECT RAISE(ABORT, 'disk full'); END;").unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        for k in 0..3_000 {
+            let seq = change(&conn, "production", u32::try_from(k % 9).unwrap(), Some(1), 10 + k);
+            after_activation(&conn, "p", "production", seq).unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM activation_history"), 3_000);
+        assert_eq!(count("SELECT COUNT(*) FROM state_snapshots") + count("SELECT COUNT(*) FROM snapshot_entries"), 0);
+        // Once it can be written, the next look writes it.
+        conn.execute_batch("DROP TRIGGER refuse").unwrap();
+        for k in 3_000..4_000 {
+            let seq = change(&conn, "production", u32::try_from(k % 9).unwrap(), Some(1), 10 + k);
+            after_activation(&conn, "p", "production", seq).unwrap();
+        }
+        assert!(!snapshots(&conn, "production").is_empty());
+        let upto: Option<i64> = conn.query_row("SELECT MIN(upto_seq) FROM state_snapshots", [], |r| r.get(0)).unwrap();
+        assert!(upto.is_some_and(|s| s > 3_000), "{upto:?}");
     }
 
     #[test]
