@@ -16,6 +16,7 @@ mod sqlite;
 mod sqlite_plans;
 mod sqlite_records;
 mod sqlite_snapshots;
+mod sqlite_tx;
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStore;

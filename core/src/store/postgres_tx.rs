@@ -1,4 +1,4 @@
-//! [`StoreTx`] on PostgreSQL: the same statements and results as `sqlite.rs`, with `$n`
+//! [`StoreTx`] on PostgreSQL: the same statements and results as `sqlite_tx.rs`, with `$n`
 //! placeholders, `ON CONFLICT` for SQLite's `OR IGNORE`/`OR REPLACE`, and sequence numbers from
 //! `seq_counters` (see `pg_schema_1.sql`). Isolation and locks are described in `postgres.rs`.
 
@@ -504,7 +504,7 @@ impl StoreTx for PgTx<'_> {
     /// 2), keeping each entity's last change (`DISTINCT ON`).
     ///
     /// INVARIANT: an entity's state at `at` is its last change by time, ties by `seq` (the greatest
-    /// `(at, seq)` with `at <= $3`), as in `sqlite.rs`: its last change by `seq` as long as `at`
+    /// `(at, seq)` with `at <= $3`), as in `sqlite_tx.rs`: its last change by `seq` as long as `at`
     /// does not go back along `seq` for an entity (unless the clocks stamping the changes do).
     ///
     /// Not the per-entity seeks of the SQLite store: measured on PostgreSQL 15, a `LATERAL` seek

@@ -7,8 +7,9 @@
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use super::sqlite::{IN_FLIGHT, tune};
+use super::sqlite::tune;
 use super::sqlite_snapshots::{ACTIVE_AT, CHANGES_BETWEEN, COUNT_BETWEEN, ENTRIES, SNAPSHOT_AT};
+use super::sqlite_tx::IN_FLIGHT;
 
 /// The plan of `sql` (one line per step) on a migrated file.
 fn plan(sql: &str) -> Vec<String> {

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::sqlite::from_micros;
+use super::sqlite_tx::from_micros;
 use super::{LogLine, Record};
 use crate::error::Result;
 

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::sqlite::{from_micros, history_row};
+use super::sqlite_tx::{from_micros, history_row};
 use crate::error::Result;
 use crate::model::HistoryEntry;
 
