@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::sqlite_tx::{from_micros, history_row};
+use super::sqlite_tx::history_row;
 use crate::error::Result;
 use crate::model::HistoryEntry;
 
@@ -124,18 +124,7 @@ fn merged(conn: &Connection, project: &str, environment: &str, snapshot: i64, en
         }
         match newer.next_if(|c| key(c) == entry) {
             Some(c) => out.push(c),
-            None => out.push((
-                HistoryEntry {
-                    seq: r.get(0)?,
-                    environment: environment.to_owned(),
-                    entity_type: entry.0.to_owned(),
-                    entity_id: entry.1.to_owned(),
-                    version_tag: r.get(4)?,
-                    deployment_id: r.get(5)?,
-                    at: from_micros(r.get(6)?)?,
-                },
-                r.get(7)?,
-            )),
+            None => out.push((history_row(r)?, r.get(7)?)),
         }
     }
     out.extend(newer);
