@@ -43,13 +43,17 @@ async function register(e, eid, tag) {
   await e.registerVersion(P, { entity_type: T, entity_id: eid, version_tag: tag }, admin('alice'))
 }
 
-// Request, two approvals, execute (the version is registered beforehand).
-async function lifecycle(e, eid, tag) {
+// An executor of the host's: the execution is then two transactions (deploying first).
+function hostExecutor() {}
+
+// Request, two approvals, execute (the version is registered beforehand); without an executor,
+// the default one, which acts only on the store (one transaction to execute).
+async function lifecycle(e, eid, tag, executor = null) {
   const item = { entity_type: T, entity_id: eid, version_tag: tag }
   const d = await e.requestDeployment(P, { environment: ENV, name: `${eid}-${tag}`, items: [item] }, admin('alice'))
   await e.approve(P, d.id, admin('bob'))
   await e.approve(P, d.id, admin('carol'))
-  const done = await e.execute(P, d.id, admin('bob'))
+  const done = await e.execute(P, d.id, admin('bob'), null, executor)
   if (done.status !== 'deployed') throw new Error(`not deployed: ${done.status}`)
   return done.id
 }
@@ -85,6 +89,11 @@ async function main() {
   started = now()
   for (let i = 0; i < rounds; i++) await lifecycle(e, ids[i % ENTITIES], `7.${i}.0`)
   report('lifecycle', rounds, now() - started)
+
+  for (let i = 0; i < rounds; i++) await register(e, ids[i % ENTITIES], `7.${i}.h`)
+  started = now()
+  for (let i = 0; i < rounds; i++) await lifecycle(e, ids[i % ENTITIES], `7.${i}.h`, hostExecutor)
+  report('lifecycle_host_executor', rounds, now() - started)
 
   let spent = 0
   for (let i = 0; i < rounds / 2; i++) {

@@ -39,13 +39,18 @@ def register(e: deploygov.Engine, eid: str, tag: str) -> None:
     e.register_version(P, {"entity_type": T, "entity_id": eid, "version_tag": tag}, admin("alice"))
 
 
-def lifecycle(e: deploygov.Engine, eid: str, tag: str) -> str:
-    """Request, two approvals, execute (the version is registered beforehand)."""
+def host_executor(activation: object) -> None:
+    """An executor of the host's: the execution is then two transactions (deploying first)."""
+
+
+def lifecycle(e: deploygov.Engine, eid: str, tag: str, executor: object = None) -> str:
+    """Request, two approvals, execute (the version is registered beforehand); without an
+    executor, the default one, which acts only on the store (one transaction to execute)."""
     item = {"entity_type": T, "entity_id": eid, "version_tag": tag}
     d = e.request_deployment(P, {"environment": ENV, "name": f"{eid}-{tag}", "items": [item]}, admin("alice"))
     e.approve(P, d.id, admin("bob"))
     e.approve(P, d.id, admin("carol"))
-    done = e.execute(P, d.id, admin("bob"))
+    done = e.execute(P, d.id, admin("bob"), executor)
     assert str(done.status) in ("deployed", "DeploymentStatus.DEPLOYED"), done.status
     return done.id
 
@@ -95,6 +100,13 @@ def main() -> None:
     for i in range(rounds):
         lifecycle(e, ids[i % ENTITIES], f"5.{i}.0")
     report("lifecycle", rounds, time.perf_counter() - started)
+
+    for i in range(rounds):
+        register(e, ids[i % ENTITIES], f"5.{i}.h")
+    started = time.perf_counter()
+    for i in range(rounds):
+        lifecycle(e, ids[i % ENTITIES], f"5.{i}.h", host_executor)
+    report("lifecycle_host_executor", rounds, time.perf_counter() - started)
 
     spent = 0.0
     for i in range(rounds // 2):

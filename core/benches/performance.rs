@@ -8,7 +8,9 @@
 //! 1. `hot_read`: `active_version` of a random entity among the 10,000 live in `production`
 //!    (`engine`: cached, an owned copy; `engine_shared`: cached, the shared entry;
 //!    `engine_uncached`: straight from the store, the path before the cache);
-//! 2. `lifecycle`: request, two approvals, execute, of a one-item deployment (production policy);
+//! 2. `lifecycle`: request, two approvals, execute, of a one-item deployment (production policy),
+//!    with the default executor (`engine`: it acts only on the store, so the execution is one
+//!    transaction) and with one acting elsewhere (`engine_host_executor`: two);
 //! 3. `rollback`: roll back a deployment to the version it replaced;
 //! 4. `list_deep`: one page of 50 deployments filtered by environment and requester, with a
 //!    cursor 90 % of the way into the history;
@@ -25,10 +27,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use deploygov::{
-    ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, ExecuteOptions, ItemSpec, NoopExecutor, RiskLevel,
-    RollbackOptions, VersionSpec,
+    Activation, ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, ExecuteOptions, Executor, ItemSpec,
+    NoopExecutor, RiskLevel, RollbackOptions, VersionSpec,
 };
-use support::raw::Raw;
+use support::raw::{Execution, Raw};
 use support::{Dataset, ENTITIES, ENTITY_TYPE, ENV, PROJECT, Rng, admin, entity_id};
 
 /// Deploys new versions through the engine: alice requests, bob and carol approve, bob executes.
@@ -53,8 +55,8 @@ impl Releases<'_> {
         (eid, tag)
     }
 
-    /// The governed lifecycle; returns the deployed deployment's id.
-    fn lifecycle(&mut self, eid: &str, tag: &str) -> String {
+    /// The governed lifecycle, executed by `executor`; returns the deployed deployment's id.
+    fn lifecycle(&mut self, eid: &str, tag: &str, executor: &dyn Executor) -> String {
         let e = self.engine;
         let item = ItemSpec {
             entity_type: ENTITY_TYPE.into(),
@@ -67,7 +69,7 @@ impl Releases<'_> {
         let d = e.request_deployment(PROJECT, &req, &admin("alice")).unwrap();
         e.approve(PROJECT, &d.id, &admin("bob"), &ApproveOptions::default()).unwrap();
         e.approve(PROJECT, &d.id, &admin("carol"), &ApproveOptions::default()).unwrap();
-        let done = e.execute(PROJECT, &d.id, &admin("bob"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
+        let done = e.execute(PROJECT, &d.id, &admin("bob"), executor, &ExecuteOptions::default()).unwrap();
         assert_eq!(done.status, DeploymentStatus::Deployed);
         self.deployed += 1;
         done.id
@@ -141,21 +143,28 @@ fn workloads(c: &mut Criterion, ds: &Dataset) {
     g.bench_function(BenchmarkId::new("raw_sql", size), |b| b.iter(|| raw.scan_audit()));
     g.finish();
 
-    // 2. The governed lifecycle; registering the version is set-up, not measured.
+    // 2. The governed lifecycle; registering the version is set-up, not measured. `engine` with
+    // the default executor, which acts only on the store (the execution is one transaction),
+    // `engine_host_executor` with one that acts elsewhere (two: `deploying` commits first); each
+    // against the raw SQL of the same transactions.
     let mut releases = Releases { engine: &engine, entities: ds.entities, next_entity: 0, release: 0, deployed: 0 };
+    let host = |_: &Activation<'_>| Ok(());
     let mut g = c.benchmark_group("lifecycle");
     g.throughput(Throughput::Elements(1)).sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
-    g.bench_function(BenchmarkId::new("engine", size), |b| {
-        b.iter_custom(|iters| {
-            let batch: Vec<_> = (0..iters).map(|_| releases.register()).collect();
-            let started = Instant::now();
-            for (eid, tag) in &batch {
-                black_box(releases.lifecycle(eid, tag));
-            }
-            started.elapsed()
-        })
-    });
-    g.bench_function(BenchmarkId::new("raw_sql", size), |b| b.iter(|| raw.lifecycle()));
+    for (name, executor) in [("engine", &NoopExecutor as &dyn Executor), ("engine_host_executor", &host)] {
+        g.bench_function(BenchmarkId::new(name, size), |b| {
+            b.iter_custom(|iters| {
+                let batch: Vec<_> = (0..iters).map(|_| releases.register()).collect();
+                let started = Instant::now();
+                for (eid, tag) in &batch {
+                    black_box(releases.lifecycle(eid, tag, executor));
+                }
+                started.elapsed()
+            })
+        });
+    }
+    g.bench_function(BenchmarkId::new("raw_sql", size), |b| b.iter(|| raw.lifecycle(Execution::OneTransaction)));
+    g.bench_function(BenchmarkId::new("raw_sql_two_transactions", size), |b| b.iter(|| raw.lifecycle(Execution::TwoTransactions)));
     g.finish();
 
     // 3. Rollback to the previous version; the deployment it rolls back is set-up.
@@ -166,7 +175,7 @@ fn workloads(c: &mut Criterion, ds: &Dataset) {
             let mut spent = Duration::ZERO;
             for _ in 0..iters {
                 let (eid, tag) = releases.register();
-                let id = releases.lifecycle(&eid, &tag);
+                let id = releases.lifecycle(&eid, &tag, &NoopExecutor);
                 let started = Instant::now();
                 releases.rollback(&id);
                 spent += started.elapsed();
@@ -178,9 +187,9 @@ fn workloads(c: &mut Criterion, ds: &Dataset) {
         b.iter_custom(|iters| {
             let mut spent = Duration::ZERO;
             for _ in 0..iters {
-                raw.lifecycle();
+                raw.lifecycle(Execution::OneTransaction);
                 let started = Instant::now();
-                raw.rollback();
+                raw.rollback(Execution::OneTransaction);
                 spent += started.elapsed();
             }
             spent

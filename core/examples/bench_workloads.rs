@@ -6,7 +6,7 @@
 //! bench_workloads generate <deployments>      # prints: db=<path> cursor=<id> at=<rfc3339>
 //! bench_workloads run <db> <cursor> <at> [--quick]
 //! bench_workloads hot <db> <reads> shared|owned|uncached   # only hot reads (for callgrind)
-//! bench_workloads lifecycles <db> <n> [writers]            # only lifecycles (for perf)
+//! bench_workloads lifecycles <db> <n> [writers] [host]     # only lifecycles (for perf)
 //! bench_workloads at <db> <rfc3339> <calls>                # only active_state_at (for perf)
 //! ```
 //!
@@ -24,8 +24,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use deploygov::{
-    ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, EnvironmentSpec, ExecuteOptions, ItemSpec, NoopExecutor,
-    RiskLevel, RollbackOptions, VersionSpec,
+    Activation, ApproveOptions, DeploymentFilter, DeploymentRequest, DeploymentStatus, Engine, EnvironmentSpec, ExecuteOptions, Executor,
+    ItemSpec, NoopExecutor, RiskLevel, RollbackOptions, VersionSpec,
 };
 use support::{Dataset, ENTITIES, ENTITY_TYPE, ENV, PROJECT, Rng, admin, entity_id, snapshots_direct};
 
@@ -57,12 +57,19 @@ fn register_in(e: &Engine, project: &str, eid: &str, tag: &str) {
     e.register_version(project, &spec, &admin("alice")).unwrap();
 }
 
-/// The governed lifecycle of issue 8: request, two approvals, execute (production policy).
+/// The governed lifecycle of issue 8: request, two approvals, execute (production policy), with
+/// the default executor (it acts only on the store: the execution is one transaction).
 fn lifecycle(e: &Engine, eid: &str, tag: &str) -> String {
-    lifecycle_in(e, PROJECT, eid, tag)
+    lifecycle_in(e, PROJECT, eid, tag, &NoopExecutor)
 }
 
-fn lifecycle_in(e: &Engine, project: &str, eid: &str, tag: &str) -> String {
+/// An executor that acts outside the store (here: nowhere), so the execution is two
+/// transactions: `deploying` commits before it is called.
+fn host(_: &Activation<'_>) -> Result<(), String> {
+    Ok(())
+}
+
+fn lifecycle_in(e: &Engine, project: &str, eid: &str, tag: &str, executor: &dyn Executor) -> String {
     let item = ItemSpec {
         entity_type: ENTITY_TYPE.into(),
         entity_id: eid.into(),
@@ -74,7 +81,7 @@ fn lifecycle_in(e: &Engine, project: &str, eid: &str, tag: &str) -> String {
     let d = e.request_deployment(project, &req, &admin("alice")).unwrap();
     e.approve(project, &d.id, &admin("bob"), &ApproveOptions::default()).unwrap();
     e.approve(project, &d.id, &admin("carol"), &ApproveOptions::default()).unwrap();
-    let done = e.execute(project, &d.id, &admin("bob"), &NoopExecutor, &ExecuteOptions::default()).unwrap();
+    let done = e.execute(project, &d.id, &admin("bob"), executor, &ExecuteOptions::default()).unwrap();
     assert_eq!(done.status, DeploymentStatus::Deployed);
     done.id
 }
@@ -108,7 +115,7 @@ fn concurrent_lifecycles(e: &Engine, tags: &[String], writers: usize) {
             let project = tenant(w);
             s.spawn(move || {
                 for (i, tag) in tags.iter().enumerate().skip(w).step_by(writers) {
-                    black_box(lifecycle_in(e, &project, &entity_id(i % ENTITIES), tag));
+                    black_box(lifecycle_in(e, &project, &entity_id(i % ENTITIES), tag, &NoopExecutor));
                 }
             });
         }
@@ -208,6 +215,16 @@ fn run(db: &str, cursor: &str, at: &str, quick: bool) {
     report("lifecycle", f64::from(u32::try_from(rounds).unwrap()), started.elapsed());
     black_box(last);
 
+    // The same with an executor acting outside the store: the execution is two transactions.
+    for i in 0..rounds {
+        register(&e, &entity_id(i % ENTITIES), &format!("3.{i}.h"));
+    }
+    let started = Instant::now();
+    for i in 0..rounds {
+        black_box(lifecycle_in(&e, PROJECT, &entity_id(i % ENTITIES), &format!("3.{i}.h"), &host));
+    }
+    report("lifecycle_host_executor", f64::from(u32::try_from(rounds).unwrap()), started.elapsed());
+
     // The same from 4 threads at once, each in its own project (one environment runs one
     // deployment at a time): the store has one writer, so this shows what concurrency adds.
     let tags: Vec<String> = (0..rounds).map(|i| format!("3.{i}.w")).collect();
@@ -287,11 +304,13 @@ fn main() {
             report("active_state_at", f64::from(n), started.elapsed());
         }
         Some("lifecycles") if args.len() >= 3 => {
-            // For perf: `lifecycles <db> <n> [writers]` (only the write path; versions
-            // registered first; with writers > 1, that many threads in their own projects).
+            // For perf: `lifecycles <db> <n> [writers] [host]` (only the write path; versions
+            // registered first; with writers > 1, that many threads in their own projects;
+            // `host`: an executor acting outside the store, so two transactions to execute).
             let e = Engine::open(&args[1]).unwrap();
             let n: usize = args[2].parse().unwrap();
             let writers: usize = args.get(3).map_or(1, |w| w.parse().unwrap());
+            let executor: &dyn Executor = if args.get(4).is_some_and(|a| a == "host") { &host } else { &NoopExecutor };
             let tags: Vec<String> = (0..n).map(|i| format!("5.{i}.{}", std::process::id())).collect();
             if writers > 1 {
                 prepare_tenants(&e, &tags, writers);
@@ -306,7 +325,7 @@ fn main() {
                 let mut each = Vec::with_capacity(n);
                 for (i, tag) in tags.iter().enumerate() {
                     let one = Instant::now();
-                    black_box(lifecycle(&e, &entity_id(i % ENTITIES), tag));
+                    black_box(lifecycle_in(&e, PROJECT, &entity_id(i % ENTITIES), tag, executor));
                     each.push(one.elapsed());
                 }
                 report("lifecycle", n as f64, started.elapsed());
@@ -365,7 +384,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: bench_workloads generate <deployments> | run <db> <cursor> <at> [--quick] | hot <db> <reads> shared|owned|uncached \
-                 | lifecycles <db> <n> [writers] | at <db> <rfc3339> <calls> | at-spread <db> <instants> | snapshots <db>"
+                 | lifecycles <db> <n> [writers] [host] | at <db> <rfc3339> <calls> | at-spread <db> <instants> | snapshots <db>"
             );
             std::process::exit(2);
         }

@@ -28,6 +28,15 @@ pub struct Activation<'a> {
 pub trait Executor: Send + Sync {
     /// Makes `a.version_tag` live for the entity in the environment.
     fn activate(&self, a: &Activation<'_>) -> Result<(), String>;
+
+    /// True when `activate` acts on nothing outside this store (no cache, alias or flag
+    /// elsewhere). The engine then executes in one transaction, calling the executor inside it,
+    /// because a crash has nothing outside the store to leave half-done. False (the default)
+    /// commits `deploying` before the first call, so that a crash or another engine sees the
+    /// running deployment and its lease.
+    fn store_only(&self) -> bool {
+        false
+    }
 }
 
 impl<F> Executor for F
@@ -39,13 +48,18 @@ where
     }
 }
 
-/// The default executor: does nothing outside the store, so execution only moves the active state.
+/// The default executor: does nothing outside the store, so execution only moves the active state
+/// (in one transaction, see [`Executor::store_only`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoopExecutor;
 
 impl Executor for NoopExecutor {
     fn activate(&self, _: &Activation<'_>) -> Result<(), String> {
         Ok(())
+    }
+
+    fn store_only(&self) -> bool {
+        true
     }
 }
 

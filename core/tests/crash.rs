@@ -83,13 +83,15 @@ fn crash_child() {
     let e = Engine::open(&url).unwrap();
     std::fs::write(dir.join("ready"), b"").unwrap();
     // The executor sleeps a little so kills also land between the two transactions of an
-    // execution, and fails sometimes (the revert path).
+    // execution, and fails sometimes (the revert path). One child in three uses the default
+    // executor instead, which acts only on the store: its executions are one transaction.
     let pause = rng.below(3);
     let fail = rng.below(8) == 0;
-    let executor = move |_: &Activation<'_>| -> std::result::Result<(), String> {
+    let outside = move |_: &Activation<'_>| -> std::result::Result<(), String> {
         std::thread::sleep(Duration::from_millis(pause));
         if fail { Err("injected failure".into()) } else { Ok(()) }
     };
+    let executor: &dyn Executor = if rng.below(3) == 0 { &NoopExecutor } else { &outside };
     let (req, ann, ops) = (admin("req"), admin("ann"), admin("ops"));
     for n in 0.. {
         match rng.below(10) {
@@ -105,7 +107,7 @@ fn crash_child() {
                 if rng.below(5) == 0 {
                     continue; // left approved; a later cancel or nothing picks it up
                 }
-                match e.execute(&project, &d.id, &ops, &executor, &ExecuteOptions::default()) {
+                match e.execute(&project, &d.id, &ops, executor, &ExecuteOptions::default()) {
                     Ok(x) if x.status == DeploymentStatus::Deployed => ack(&mut acks, &format!("exec {}", d.id)),
                     Ok(x) if x.status == DeploymentStatus::Failed => ack(&mut acks, &format!("fail {}", d.id)),
                     _ => {}
@@ -114,7 +116,7 @@ fn crash_child() {
             6..=7 => {
                 let Some(d) = first_with(&e, &project, DeploymentStatus::Deployed) else { continue };
                 let opts = RollbackOptions { target: None, reason: "crash test".into() };
-                if let Ok(r) = e.rollback(&project, &d.id, &ops, &executor, &opts)
+                if let Ok(r) = e.rollback(&project, &d.id, &ops, executor, &opts)
                     && r.status == DeploymentStatus::Deployed
                 {
                     ack(&mut acks, &format!("rb {} {}", d.id, r.id));
@@ -122,7 +124,7 @@ fn crash_child() {
             }
             8 => {
                 let Some(d) = first_with(&e, &project, DeploymentStatus::Approved) else { continue };
-                if e.execute(&project, &d.id, &ops, &executor, &ExecuteOptions::default())
+                if e.execute(&project, &d.id, &ops, executor, &ExecuteOptions::default())
                     .is_ok_and(|x| x.status == DeploymentStatus::Deployed)
                 {
                     ack(&mut acks, &format!("exec {}", d.id));

@@ -5,7 +5,7 @@
 //! untouched; they append to the store-wide audit table with placeholder hashes, so the audit
 //! chain no longer verifies afterwards (run them after the `verify_audit` benchmark).
 //!
-//! Per governed lifecycle, the same five write transactions as the engine (`BEGIN IMMEDIATE`):
+//! Per governed lifecycle, the same write transactions as the engine (`BEGIN IMMEDIATE`):
 //! 1. request: insert the deployment, its entity row, 1 audit entry;
 //! 2. first approval: update the deployment's document (compare-and-set on the revision; the
 //!    status is unchanged, so its indexes are not written), 1 audit entry;
@@ -15,8 +15,13 @@
 //!    (its trigger adds the entity to `history_entities` on its first change),
 //!    update the replaced deployment to `superseded`, 2 audit entries.
 //!
-//! Per rollback, the engine's three: insert the (auto-approved) rollback with 2 entries; start
-//! with 1; finish (deployed, active state, history, the rolled-back deployment) with 2.
+//! With an executor that acts only on the store (the engine's default), 4 and 5 are one
+//! transaction ([`Execution::OneTransaction`]); with any other executor they are two
+//! ([`Execution::TwoTransactions`]).
+//!
+//! Per rollback, the engine's: insert the (auto-approved) rollback with 2 entries; start with 1
+//! and finish (deployed, active state, history, the rolled-back deployment) with 2, in one or two
+//! transactions as above.
 //!
 //! "k audit entries" = one read of the chain head, k inserts into `audit_log` and k into the
 //! `events` outbox, one update of the head.
@@ -27,6 +32,14 @@ use super::{ENTITY_TYPE, ENV, PROJECT, RAW_PROJECT, entity_id};
 
 /// The people stored with each activation (`ChangePeople`, JSON).
 const PEOPLE: &str = r#"{"requested_by":"alice","approved_by":["bob","carol"],"executed_by":"bob"}"#;
+
+/// How the engine commits an execution: the start and the outcome together (an executor acting
+/// only on the store) or apart (`deploying` committed before an executor acting elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Execution {
+    OneTransaction,
+    TwoTransactions,
+}
 
 /// A connection configured like the engine's, with the documents it writes.
 pub struct Raw {
@@ -215,8 +228,22 @@ impl Raw {
         replaced.is_some()
     }
 
-    /// One governed lifecycle (five transactions); returns the deployment id.
-    pub fn lifecycle(&mut self) -> String {
+    /// Runs the start and then the finish of an execution, as one or two transactions.
+    fn execute(&mut self, execution: Execution, start: impl FnOnce(&mut Self), finish: impl FnOnce(&mut Self)) {
+        match execution {
+            Execution::OneTransaction => self.tx(|s| {
+                start(s);
+                finish(s);
+            }),
+            Execution::TwoTransactions => {
+                self.tx(start);
+                self.tx(finish);
+            }
+        }
+    }
+
+    /// One governed lifecycle (four or five transactions); returns the deployment id.
+    pub fn lifecycle(&mut self, execution: Execution) -> String {
         let entity = self.next_entity;
         self.next_entity = (self.next_entity + 1) % self.live.len();
         let id = uuid::Uuid::now_v7().to_string();
@@ -234,21 +261,24 @@ impl Raw {
             s.update(&id, "approved", 3);
             s.audit(2, &id, at);
         });
-        self.tx(|s| {
-            s.update(&id, "deploying", 4);
-            s.audit(1, &id, at);
-        });
-        self.tx(|s| {
-            s.update(&id, "deployed", 5);
-            let superseded = s.activate(&id, entity, at, "superseded");
-            s.audit(if superseded { 2 } else { 1 }, &id, at);
-        });
+        self.execute(
+            execution,
+            |s| {
+                s.update(&id, "deploying", 4);
+                s.audit(1, &id, at);
+            },
+            |s| {
+                s.update(&id, "deployed", 5);
+                let superseded = s.activate(&id, entity, at, "superseded");
+                s.audit(if superseded { 2 } else { 1 }, &id, at);
+            },
+        );
         id
     }
 
-    /// Rolls back the last raw lifecycle's deployment (three transactions). Call after
+    /// Rolls back the last raw lifecycle's deployment (two or three transactions). Call after
     /// [`Raw::lifecycle`] on an entity that had a previous deployment.
-    pub fn rollback(&mut self) {
+    pub fn rollback(&mut self, execution: Execution) {
         let entity = (self.next_entity + self.live.len() - 1) % self.live.len();
         let id = uuid::Uuid::now_v7().to_string();
         let at = chrono::Utc::now().timestamp_micros();
@@ -257,15 +287,18 @@ impl Raw {
             s.insert(&id, &eid, "approved", at);
             s.audit(2, &id, at);
         });
-        self.tx(|s| {
-            s.update(&id, "deploying", 2);
-            s.audit(1, &id, at);
-        });
-        self.tx(|s| {
-            s.update(&id, "deployed", 3);
-            s.activate(&id, entity, at, "rolled_back");
-            s.audit(2, &id, at);
-        });
+        self.execute(
+            execution,
+            |s| {
+                s.update(&id, "deploying", 2);
+                s.audit(1, &id, at);
+            },
+            |s| {
+                s.update(&id, "deployed", 3);
+                s.activate(&id, entity, at, "rolled_back");
+                s.audit(2, &id, at);
+            },
+        );
     }
 }
 
@@ -273,8 +306,9 @@ impl Raw {
 /// a scratch database next to `path` (same settings as the engine's store: WAL,
 /// `synchronous=NORMAL`) with `btrees` tables; each of `commits` transactions (`BEGIN
 /// IMMEDIATE` ... `COMMIT`) appends one 200-byte row to every table. Returns the time per commit.
-/// It bounds what any schema can reach: a governed lifecycle is five such commits, each writing
-/// the deployment, its indexes, the audit chain and the outbox.
+/// It bounds what any schema can reach: a governed lifecycle is four such commits (five with an
+/// executor acting outside the store), each writing the deployment, its indexes, the audit chain
+/// and the outbox.
 pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32) -> std::time::Duration {
     let remove = || {
         for suffix in ["", "-wal", "-shm"] {

@@ -1,9 +1,13 @@
 //! Execution (with automatic revert on failure) and rollback.
 //!
-//! Execution is two transactions around the executor calls: the first moves the deployment to
-//! `deploying` (taking the environment: at most one `deploying` per environment, enforced by the
-//! store), the second records the outcome and moves the active state. A crash between them
-//! leaves the deployment `deploying` and the active state untouched.
+//! Execution with an executor that acts outside the store is two transactions around the
+//! executor calls: the first moves the deployment to `deploying` (taking the environment: at most
+//! one `deploying` per environment, enforced by the store), the second records the outcome and
+//! moves the active state. A crash between them leaves the deployment `deploying` and the active
+//! state untouched. With an executor that acts only on the store ([`Executor::store_only`], the
+//! default `NoopExecutor`), both steps run in one transaction: there is nothing outside the store
+//! to leave half-done, so `deploying` is never committed on its own and a crash leaves the
+//! deployment `approved`.
 
 use serde_json::json;
 
@@ -118,6 +122,15 @@ impl Engine {
         executor: &dyn Executor,
         opts: &ExecuteOptions,
     ) -> Result<Deployment> {
+        if executor.store_only() {
+            // INVARIANT: the executor acts on nothing outside the store, so the start, its calls
+            // and the outcome commit together (one commit instead of two); the gates, the
+            // one-running index and the audit entries are the same as in two transactions.
+            return self.start_then(project, deployment_id, actor, opts, &|tx, env, started| {
+                let outcome = run_executor(executor, env, &started, 0);
+                self.finish_in(tx, started, &outcome, actor)
+            });
+        }
         let (env, started) = self.start(project, deployment_id, actor, opts)?;
         let outcome = run_executor(executor, &env, &started, 0);
         self.finish(started, outcome, actor)
@@ -125,6 +138,19 @@ impl Engine {
 
     /// First transaction: gates, `deploying`, previous versions recorded.
     pub(super) fn start(&self, project: &str, id: &str, actor: &Actor, opts: &ExecuteOptions) -> Result<(Environment, Deployment)> {
+        self.start_then(project, id, actor, opts, &|_, env, started| Ok((env.clone(), started)))
+    }
+
+    /// The start's gates and writes, then `then` in the same transaction with the environment
+    /// and the started deployment.
+    fn start_then<T>(
+        &self,
+        project: &str,
+        id: &str,
+        actor: &Actor,
+        opts: &ExecuteOptions,
+        then: &dyn Fn(&dyn StoreTx, &Environment, Deployment) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         let prepare = |tx: &dyn StoreTx| self.subject(tx, project, id).map(|s| (s.env, s.d));
         self.validated_write(Phase::Execute, prepare, |tx, custom, expected| {
@@ -187,121 +213,127 @@ impl Engine {
                 record(tx, now, &actor.id, "deployment.break_glass", project, obj, json!(null), after, reason)?;
             }
             record(tx, now, &actor.id, "deployment.started", project, obj, before, deployment_audit(d), None)?;
-            Ok(Some((s.env.clone(), s.d.clone())))
+            then(tx, &s.env, s.d.clone()).map(Some)
         })
     }
 
     /// Second transaction: the outcome, the active state, superseding and rollback bookkeeping.
     pub(super) fn finish(&self, started: Deployment, outcome: Outcome, actor: &Actor) -> Result<Deployment> {
-        let now = self.now();
         self.write(|tx| {
             let mut d = need_deployment(tx, &started.project_id, &started.id)?;
             if d.revision != started.revision || d.status != DeploymentStatus::Deploying {
                 return Err(Error::Conflict(format!("deployment `{}` changed while it was executing", d.id)));
             }
             d.items = started.items.clone();
-            let before = deployment_audit(&d);
-            if !matches!(outcome, Outcome::Paused { .. }) {
-                d.finished_at = Some(now);
-            }
-            d.lease_expires_at = None;
-            let project = d.project_id.clone();
-            match &outcome {
-                Outcome::Success => {
-                    let mut seq = None;
-                    let people = people_of(&d);
-                    for item in d.items.iter_mut().filter(|i| i.status != ItemStatus::Skipped) {
-                        // INVARIANT: an entity's changes in an environment are stamped in `seq`
-                        // order (never before its previous change), so "its last change at or
-                        // before an instant" (`active_at`, by time) is also its last change by
-                        // `seq`, and `active_state_at(now)` equals `active_state`, even when the
-                        // engines sharing a store have skewed clocks (or an injected clock steps
-                        // back): such a change is stamped at its predecessor's instant.
-                        let previous = tx.history_at(&project, &d.environment, &item.entity_type, &item.entity_id, i64::MAX)?.map(|h| h.at);
-                        let change = HistoryEntry {
-                            seq: 0,
-                            environment: d.environment.clone(),
-                            entity_type: item.entity_type.clone(),
-                            entity_id: item.entity_id.clone(),
-                            version_tag: item.version_tag.clone(),
-                            deployment_id: d.id.clone(),
-                            at: previous.map_or(now, |p| p.max(now)),
-                        };
-                        seq = Some(tx.apply_activation(&project, &change, &people)?);
-                        item.status = ItemStatus::Deployed;
-                        item.deployed_at = Some(now);
-                    }
-                    d.activation_seq = seq;
-                    if seq.is_some() {
-                        d.deployed_at = Some(now);
-                        transition(&mut d, "finish", DeploymentStatus::Deployed)?;
-                    } else {
-                        // A human skipped every item: nothing went live.
-                        transition(&mut d, "finish", DeploymentStatus::Failed)?;
-                    }
+            self.finish_in(tx, d, &outcome, actor)
+        })
+    }
+
+    /// The outcome's writes, in the caller's transaction; `d` is the deployment as stored
+    /// (`deploying`), with the items' statuses of the execution.
+    fn finish_in(&self, tx: &dyn StoreTx, mut d: Deployment, outcome: &Outcome, actor: &Actor) -> Result<Deployment> {
+        let now = self.now();
+        let before = deployment_audit(&d);
+        if !matches!(outcome, Outcome::Paused { .. }) {
+            d.finished_at = Some(now);
+        }
+        d.lease_expires_at = None;
+        let project = d.project_id.clone();
+        match outcome {
+            Outcome::Success => {
+                let mut seq = None;
+                let people = people_of(&d);
+                for item in d.items.iter_mut().filter(|i| i.status != ItemStatus::Skipped) {
+                    // INVARIANT: an entity's changes in an environment are stamped in `seq`
+                    // order (never before its previous change), so "its last change at or
+                    // before an instant" (`active_at`, by time) is also its last change by
+                    // `seq`, and `active_state_at(now)` equals `active_state`, even when the
+                    // engines sharing a store have skewed clocks (or an injected clock steps
+                    // back): such a change is stamped at its predecessor's instant.
+                    let previous = tx.history_at(&project, &d.environment, &item.entity_type, &item.entity_id, i64::MAX)?.map(|h| h.at);
+                    let change = HistoryEntry {
+                        seq: 0,
+                        environment: d.environment.clone(),
+                        entity_type: item.entity_type.clone(),
+                        entity_id: item.entity_id.clone(),
+                        version_tag: item.version_tag.clone(),
+                        deployment_id: d.id.clone(),
+                        at: previous.map_or(now, |p| p.max(now)),
+                    };
+                    seq = Some(tx.apply_activation(&project, &change, &people)?);
+                    item.status = ItemStatus::Deployed;
+                    item.deployed_at = Some(now);
                 }
-                Outcome::Paused { at, message } => {
-                    for (i, item) in d.items.iter_mut().enumerate() {
-                        match i.cmp(at) {
-                            std::cmp::Ordering::Less if item.status != ItemStatus::Skipped => item.status = ItemStatus::Deployed,
-                            std::cmp::Ordering::Equal => (item.status, item.error_message) = (ItemStatus::Failed, Some(message.clone())),
-                            _ => {}
-                        }
-                    }
-                    transition(&mut d, "pause", DeploymentStatus::Paused)?;
-                }
-                Outcome::Failed { at, message, revert_errors } => {
-                    for (i, item) in d.items.iter_mut().enumerate() {
-                        (item.status, item.error_message) = match i.cmp(at) {
-                            std::cmp::Ordering::Less if item.status == ItemStatus::Skipped => (ItemStatus::Skipped, None),
-                            std::cmp::Ordering::Less => {
-                                let err = revert_errors.iter().find(|(j, _)| *j == i).map(|(_, e)| format!("revert failed: {e}"));
-                                (ItemStatus::Reverted, err)
-                            }
-                            std::cmp::Ordering::Equal => (ItemStatus::Failed, Some(message.clone())),
-                            std::cmp::Ordering::Greater => (ItemStatus::Skipped, None),
-                        };
-                    }
+                d.activation_seq = seq;
+                if seq.is_some() {
+                    d.deployed_at = Some(now);
+                    transition(&mut d, "finish", DeploymentStatus::Deployed)?;
+                } else {
+                    // A human skipped every item: nothing went live.
                     transition(&mut d, "finish", DeploymentStatus::Failed)?;
                 }
             }
-            let rev = d.revision;
-            d.revision += 1;
-            tx.update_deployment(&d, rev)?;
-            let obj = ("deployment", d.id.as_str());
-            match &outcome {
-                Outcome::Success if d.status == DeploymentStatus::Deployed => {
-                    record(tx, now, &actor.id, "deployment.deployed", &project, obj, before, deployment_audit(&d), None)?;
-                    self.after_success(tx, &d, now)?;
-                }
-                Outcome::Success => {
-                    let why = Some("every item was skipped: nothing went live");
-                    record(tx, now, &actor.id, "deployment.failed", &project, obj, before, deployment_audit(&d), why)?;
-                }
-                Outcome::Paused { message, .. } => {
-                    record(tx, now, &actor.id, "deployment.paused", &project, obj, before, deployment_audit(&d), Some(message))?;
-                }
-                Outcome::Failed { at, message, .. } => {
-                    record(tx, now, &actor.id, "deployment.failed", &project, obj, before.clone(), deployment_audit(&d), Some(message))?;
-                    if *at > 0 {
-                        let reverted: Vec<_> =
-                            d.items.iter().take(*at).map(|i| json!([i.entity_type, i.entity_id, i.previous_version])).collect();
-                        record(
-                            tx,
-                            now,
-                            &actor.id,
-                            "deployment.reverted",
-                            &project,
-                            obj,
-                            json!(null),
-                            json!({ "restored": reverted }),
-                            Some(message),
-                        )?;
+            Outcome::Paused { at, message } => {
+                for (i, item) in d.items.iter_mut().enumerate() {
+                    match i.cmp(at) {
+                        std::cmp::Ordering::Less if item.status != ItemStatus::Skipped => item.status = ItemStatus::Deployed,
+                        std::cmp::Ordering::Equal => (item.status, item.error_message) = (ItemStatus::Failed, Some(message.clone())),
+                        _ => {}
                     }
                 }
+                transition(&mut d, "pause", DeploymentStatus::Paused)?;
             }
-            Ok(d)
-        })
+            Outcome::Failed { at, message, revert_errors } => {
+                for (i, item) in d.items.iter_mut().enumerate() {
+                    (item.status, item.error_message) = match i.cmp(at) {
+                        std::cmp::Ordering::Less if item.status == ItemStatus::Skipped => (ItemStatus::Skipped, None),
+                        std::cmp::Ordering::Less => {
+                            let err = revert_errors.iter().find(|(j, _)| *j == i).map(|(_, e)| format!("revert failed: {e}"));
+                            (ItemStatus::Reverted, err)
+                        }
+                        std::cmp::Ordering::Equal => (ItemStatus::Failed, Some(message.clone())),
+                        std::cmp::Ordering::Greater => (ItemStatus::Skipped, None),
+                    };
+                }
+                transition(&mut d, "finish", DeploymentStatus::Failed)?;
+            }
+        }
+        let rev = d.revision;
+        d.revision += 1;
+        tx.update_deployment(&d, rev)?;
+        let obj = ("deployment", d.id.as_str());
+        match outcome {
+            Outcome::Success if d.status == DeploymentStatus::Deployed => {
+                record(tx, now, &actor.id, "deployment.deployed", &project, obj, before, deployment_audit(&d), None)?;
+                self.after_success(tx, &d, now)?;
+            }
+            Outcome::Success => {
+                let why = Some("every item was skipped: nothing went live");
+                record(tx, now, &actor.id, "deployment.failed", &project, obj, before, deployment_audit(&d), why)?;
+            }
+            Outcome::Paused { message, .. } => {
+                record(tx, now, &actor.id, "deployment.paused", &project, obj, before, deployment_audit(&d), Some(message))?;
+            }
+            Outcome::Failed { at, message, .. } => {
+                record(tx, now, &actor.id, "deployment.failed", &project, obj, before.clone(), deployment_audit(&d), Some(message))?;
+                if *at > 0 {
+                    let reverted: Vec<_> =
+                        d.items.iter().take(*at).map(|i| json!([i.entity_type, i.entity_id, i.previous_version])).collect();
+                    record(
+                        tx,
+                        now,
+                        &actor.id,
+                        "deployment.reverted",
+                        &project,
+                        obj,
+                        json!(null),
+                        json!({ "restored": reverted }),
+                        Some(message),
+                    )?;
+                }
+            }
+        }
+        Ok(d)
     }
 
     /// After a success: the rolled-back deployment becomes `rolled_back`, and every deployment
