@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::store::StoreTx;
 
 mod verify;
-pub(crate) use verify::verify;
+pub(crate) use verify::verify_store;
 
 /// The hash the first entry chains to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -3,6 +3,12 @@
 //! Hashing (SHA-256 of ~1 KB, and the JSON checks of the fast path) costs about as much as
 //! reading a row, so on two cores the walk takes about half as long.
 //!
+//! A long chain (at least [`SPLIT_FROM`] entries) is read in two halves at once, the second on a
+//! connection of its own ([`Store::read_apart`]): it is then read from the disk more than from
+//! the page cache, and two readers read it about twice as fast as one (a 1M history, from a
+//! dropped cache: 355,000 entries/s with one reader, 730,000 with two). The halves meet where the
+//! second half's first link must equal the first half's last hash.
+//!
 //! INVARIANT: the verdict is the one of checking entry after entry, in `seq` order, the sequence,
 //! then the link, then the hash: the reader checks the sequence and the link of an entry before
 //! it hands the entry over, and stops at its first failure; the hasher checks the entries it is
@@ -13,7 +19,10 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, channel, sync_channel}
 
 use super::{AuditVerification, GENESIS_HASH, StoredEntry};
 use crate::error::{Error, Result};
-use crate::store::StoreTx;
+use crate::store::{Store, StoreTx};
+
+/// Chains of at least this many entries are verified in two halves at once (module docs).
+const SPLIT_FROM: i64 = 200_000;
 
 /// Rows read per store call; memory stays flat in history size.
 const PAGE: u32 = 1000;
@@ -121,7 +130,12 @@ struct Reader<'a> {
     /// Rows of `batch` in use (the rest are kept for their buffers).
     used: usize,
     expected_seq: i64,
+    /// The last entry's sequence number this walk reads (`i64::MAX`: to the end).
+    to: i64,
     prev: String,
+    /// The first entry's link is not checked but recorded here (the second half of a split walk,
+    /// whose first link is checked against the first half's end).
+    first_prev: Option<String>,
     /// The hasher stopped (it found a broken entry): stop reading.
     hasher_gone: bool,
     /// No hasher thread could be started: hashes are checked here, entry by entry (the scratch
@@ -135,7 +149,9 @@ impl Reader<'_> {
             let problem = format!("entry missing (next entry found is {})", e.seq);
             return Err(Error::AuditCorrupt { seq: self.expected_seq, problem });
         }
-        if e.prev_hash != self.prev {
+        if self.first_prev.as_ref().is_some_and(String::is_empty) {
+            self.first_prev = Some(e.prev_hash.to_owned());
+        } else if e.prev_hash != self.prev {
             return Err(Error::AuditCorrupt { seq: e.seq, problem: "previous-hash link does not match the entry before it".into() });
         }
         self.prev.clear();
@@ -177,12 +193,88 @@ impl Reader<'_> {
 
 /// Walks the whole chain: gapless sequence, each `prev_hash` equal to the previous `hash`, each
 /// `hash` equal to the recomputed one, and the last entry equal to the recorded head.
-pub(crate) fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
+fn verify(tx: &dyn StoreTx) -> Result<AuditVerification> {
     verify_with(tx, true)
+}
+
+/// [`verify`] in a read of `store`, a long chain in two halves at once (module docs).
+pub(crate) fn verify_store(store: &dyn Store) -> Result<AuditVerification> {
+    verify_store_with(store, SPLIT_FROM)
+}
+
+fn verify_store_with(store: &dyn Store, split_from: i64) -> Result<AuditVerification> {
+    let mut out = None;
+    store.read(&mut |tx| {
+        let intact = match tx.audit_head()? {
+            Some((head, hash)) if head >= split_from.max(2) => split(store, tx, head, &hash),
+            _ => None,
+        };
+        // INVARIANT: the split walk only ever says "intact". A failure in either half, at the
+        // seam or at the head (or a second read that cannot run) is decided by the walk from the
+        // start in this one snapshot, so that a verdict always names the first broken entry.
+        out = Some(intact.map_or_else(|| verify(tx), Ok));
+        Ok(())
+    })?;
+    out.unwrap_or_else(|| Err(Error::storage("audit verification returned no verdict")))
+}
+
+/// The chain up to the head `head` (read in `tx`, whose snapshot the second half's, taken
+/// later, includes: entries are only ever appended) walked in two halves at once: entries
+/// `1..=head/2` in `tx`, the rest on a connection of their own. `None` unless every check passed.
+fn split(store: &dyn Store, tx: &dyn StoreTx, head: i64, head_hash: &str) -> Option<AuditVerification> {
+    let mid = head / 2;
+    let (started_tx, started) = sync_channel::<()>(1);
+    std::thread::scope(|s| {
+        let second = std::thread::Builder::new()
+            .name("deploygov-audit-half".into())
+            .spawn_scoped(s, move || {
+                let mut out = None;
+                let ran = store.read_apart(&mut |tx2| {
+                    let _ = started_tx.send(());
+                    out = Some(walk(tx2, mid + 1, head, None, true));
+                    Ok(())
+                });
+                match ran {
+                    Ok(true) => out.and_then(Result::ok),
+                    _ => None,
+                }
+            })
+            .ok()?;
+        // No second connection (the sender is dropped unused): no split, nothing read twice.
+        if started.recv().is_err() {
+            let _ = second.join();
+            return None;
+        }
+        let first = walk(tx, 1, mid, Some(GENESIS_HASH), true);
+        let second = second.join().ok().flatten()?;
+        let first = first.ok()?;
+        let nothing_after_head = tx.audit_scan(head, 1, &mut |_| Ok(())).ok()? == 0;
+        (nothing_after_head && second.first_prev.as_deref() == Some(first.last.as_str()) && second.last == head_hash)
+            .then(|| AuditVerification { entries: head, head_hash: head_hash.to_owned() })
+    })
 }
 
 /// [`verify`], hashing on a second thread when `threaded` (and one can be started).
 fn verify_with(tx: &dyn StoreTx, threaded: bool) -> Result<AuditVerification> {
+    let w = walk(tx, 1, i64::MAX, Some(GENESIS_HASH), threaded)?;
+    finish(tx, w.next_seq - 1, w.last)
+}
+
+/// What a walk over a range of the chain saw.
+struct Walked {
+    /// The first entry's `prev_hash`, when the walk was not given the link to check it against.
+    first_prev: Option<String>,
+    /// The last entry's hash (the link given when the range was empty).
+    last: String,
+    /// The sequence number after the last entry read.
+    next_seq: i64,
+}
+
+/// Walks entries `from..=to` (`to = i64::MAX`: to the end of the chain): the sequence, the links
+/// (the first against `prev`; with `None` the first link is recorded instead) and the hashes, on
+/// a second thread when `threaded` (and one can be started). A bounded walk must find every
+/// entry of its range.
+fn walk(tx: &dyn StoreTx, from: i64, to: i64, prev: Option<&str>, threaded: bool) -> Result<Walked> {
     let (to_hasher, batches) = sync_channel(IN_FLIGHT);
     let (to_reader, spare) = channel();
     std::thread::scope(|s| {
@@ -197,14 +289,16 @@ fn verify_with(tx: &dyn StoreTx, threaded: bool) -> Result<AuditVerification> {
             spare: &spare,
             batch: Vec::with_capacity(BATCH),
             used: 0,
-            expected_seq: 1,
-            prev: GENESIS_HASH.to_owned(),
+            expected_seq: from,
+            to,
+            prev: prev.unwrap_or_default().to_owned(),
+            first_prev: prev.is_none().then(String::new),
             hasher_gone: false,
             inline: hashing.is_err().then(|| Vec::with_capacity(4096)),
         };
         let read = read_all(tx, &mut r);
         r.hand_over();
-        let Reader { to_hasher, expected_seq, prev, .. } = r;
+        let Reader { to_hasher, expected_seq, prev, first_prev, .. } = r;
         // Closing the channel lets the hasher finish what it was handed.
         drop(to_hasher);
         let hashed = match hashing {
@@ -216,7 +310,10 @@ fn verify_with(tx: &dyn StoreTx, threaded: bool) -> Result<AuditVerification> {
             (_, Err(ReadStop::Failed(_, e))) => Err(e),
             (Some((_, e)), _) => Err(e),
             (None, Err(ReadStop::HasherGone)) => Err(Error::storage("audit verification stopped without a verdict")),
-            (None, Ok(())) => finish(tx, expected_seq - 1, prev),
+            (None, Ok(())) if to != i64::MAX && expected_seq <= to => {
+                Err(Error::AuditCorrupt { seq: expected_seq, problem: format!("entry missing (the chain's head is entry {to})") })
+            }
+            (None, Ok(())) => Ok(Walked { first_prev: first_prev.filter(|p| !p.is_empty()), last: prev, next_seq: expected_seq }),
         }
     })
 }
@@ -231,7 +328,12 @@ enum ReadStop {
 
 fn read_all(tx: &dyn StoreTx, r: &mut Reader<'_>) -> std::result::Result<(), ReadStop> {
     loop {
-        let seen = tx.audit_scan(r.expected_seq - 1, PAGE, &mut |e| {
+        let left = r.to.saturating_sub(r.expected_seq - 1);
+        if left <= 0 {
+            return Ok(());
+        }
+        let limit = u32::try_from(left).map_or(PAGE, |n| n.min(PAGE));
+        let seen = tx.audit_scan(r.expected_seq - 1, limit, &mut |e| {
             if r.hasher_gone {
                 // Any error stops the scan; it is replaced by the hasher's verdict below.
                 return Err(Error::storage("stopped"));
@@ -242,7 +344,7 @@ fn read_all(tx: &dyn StoreTx, r: &mut Reader<'_>) -> std::result::Result<(), Rea
             return Err(ReadStop::HasherGone);
         }
         match seen {
-            Ok(n) if n < PAGE => return Ok(()),
+            Ok(n) if n < limit => return Ok(()),
             Ok(_) => {}
             Err(e) => {
                 let seq = match &e {
@@ -275,9 +377,144 @@ fn finish(tx: &dyn StoreTx, entries: i64, head_hash: String) -> Result<AuditVeri
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail loudly")]
 
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+    use crate::audit::entry_hash;
     use crate::store::{SqliteStore, Store};
     use crate::{Actor, Engine, EnvironmentSpec, VersionSpec};
+
+    /// A file store with a project, an environment and `versions` registered versions (one audit
+    /// entry each, after the first three); returns the directory and the file.
+    fn chain(versions: usize) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db").to_str().unwrap().to_owned();
+        let e = Engine::open(&path).unwrap();
+        let admin = Actor { id: "ann".into(), roles: vec!["admin".into()] };
+        e.create_project("p", "t", "P", &admin).unwrap();
+        e.create_environment("p", &EnvironmentSpec { name: "development".into(), ..Default::default() }, &admin).unwrap();
+        for i in 0..versions {
+            let spec =
+                VersionSpec { entity_type: "prompt".into(), entity_id: "x".into(), version_tag: format!("1.0.{i}"), ..Default::default() };
+            e.register_version("p", &spec, &admin).unwrap();
+        }
+        (dir, path)
+    }
+
+    /// A SQLite store that counts the reads on a connection of their own.
+    struct Spy {
+        inner: SqliteStore,
+        apart: AtomicUsize,
+    }
+
+    impl Store for Spy {
+        fn read(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
+            self.inner.read(f)
+        }
+        fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
+            self.inner.write(f)
+        }
+        fn read_apart(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<bool> {
+            self.apart.fetch_add(1, Ordering::SeqCst);
+            self.inner.read_apart(f)
+        }
+    }
+
+    /// The verdicts of the split walk (which must have read the second half apart) and of the
+    /// walk from the start, as comparable strings.
+    fn verdicts(path: &str) -> (String, String) {
+        let spy = Spy { inner: SqliteStore::open(path).unwrap(), apart: AtomicUsize::new(0) };
+        let split = format!("{:?}", verify_store_with(&spy, 2));
+        assert_eq!(spy.apart.load(Ordering::SeqCst), 1, "the second half is read apart");
+        let whole = format!("{:?}", verify_store_with(&spy, i64::MAX));
+        assert_eq!(spy.apart.load(Ordering::SeqCst), 1, "no split under the threshold");
+        (split, whole)
+    }
+
+    /// Entry `seq` as stored, with its content changed and its hash recomputed: the entry itself
+    /// checks, only its links to its neighbours can tell.
+    fn rehash(conn: &rusqlite::Connection, store: &SqliteStore, seq: i64) -> String {
+        let mut entry = None;
+        store
+            .read(&mut |tx| {
+                entry = tx.audit_page(seq - 1, 1)?.pop();
+                Ok(())
+            })
+            .unwrap();
+        let mut entry = entry.unwrap();
+        assert_eq!(entry.seq, seq);
+        entry.reason = Some("rewritten".into());
+        let hash = entry_hash(&entry).unwrap();
+        conn.execute("UPDATE audit_log SET reason = 'rewritten', hash = ?2 WHERE seq = ?1", rusqlite::params![seq, hash]).unwrap();
+        hash
+    }
+
+    #[test]
+    fn a_split_walk_gives_the_verdicts_of_the_walk_from_the_start() {
+        let (_dir, path) = chain(700);
+        let (split, whole) = verdicts(&path);
+        assert!(split.starts_with("Ok(AuditVerification { entries: 702"), "{split}");
+        assert_eq!(split, whole);
+        let store = SqliteStore::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let (head, mid) = (702, 351);
+        // Each case is checked, then undone from a copy of the file's rows.
+        conn.execute_batch("CREATE TABLE saved AS SELECT * FROM audit_log; CREATE TABLE saved_head AS SELECT * FROM audit_head").unwrap();
+        let restore = || {
+            conn.execute_batch(
+                "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM saved;
+                 DELETE FROM audit_head; INSERT INTO audit_head SELECT * FROM saved_head",
+            )
+            .unwrap();
+        };
+        type Break<'a> = Box<dyn Fn() + 'a>;
+        let cases: Vec<(&str, Break<'_>)> = vec![
+            ("edited in the first half", Box::new(|| drop(conn.execute("UPDATE audit_log SET after = '{}' WHERE seq = 100", [])))),
+            ("edited in the second half", Box::new(|| drop(conn.execute("UPDATE audit_log SET after = '{}' WHERE seq = 600", [])))),
+            ("missing at the end of the first half", Box::new(|| drop(conn.execute("DELETE FROM audit_log WHERE seq = ?1", [mid])))),
+            ("missing at the start of the second half", Box::new(|| drop(conn.execute("DELETE FROM audit_log WHERE seq = ?1", [mid + 1])))),
+            ("the last entry missing", Box::new(|| drop(conn.execute("DELETE FROM audit_log WHERE seq = ?1", [head])))),
+            // Both halves check on their own; only the seam tells.
+            ("the first half's last entry rewritten", Box::new(|| drop(rehash(&conn, &store, mid)))),
+            // The chain checks; only the head tells.
+            ("the last entry rewritten", Box::new(|| drop(rehash(&conn, &store, head)))),
+            // An entry appended without moving the head, correctly linked and hashed.
+            (
+                "an entry after the head",
+                Box::new(|| {
+                    conn.execute_batch(&format!(
+                        "INSERT INTO audit_log SELECT {next}, at, actor_id, action, project_id, object_type, object_id, before, after,
+                         reason, hash, hash FROM audit_log WHERE seq = {head}",
+                        next = head + 1
+                    ))
+                    .unwrap();
+                    rehash(&conn, &store, head + 1);
+                }),
+            ),
+        ];
+        for (name, break_it) in &cases {
+            break_it();
+            let (split, whole) = verdicts(&path);
+            assert!(split.starts_with("Err(AuditCorrupt"), "{name}: {split}");
+            assert_eq!(split, whole, "{name}");
+            restore();
+            assert_eq!(verdicts(&path).0, verdicts(&path).1);
+            assert!(verdicts(&path).0.starts_with("Ok("), "{name}: restored");
+        }
+    }
+
+    /// A store that cannot read apart (`:memory:`) is walked from the start, once.
+    #[test]
+    fn a_store_without_a_second_connection_is_walked_once() {
+        let store = SqliteStore::open(":memory:").unwrap();
+        let e = Engine::with_store(Box::new(store), std::sync::Arc::new(crate::SystemClock));
+        let admin = Actor { id: "ann".into(), roles: vec!["admin".into()] };
+        e.create_project("p", "t", "P", &admin).unwrap();
+        let store = SqliteStore::open(":memory:").unwrap();
+        assert!(!store.read_apart(&mut |_| Ok(())).unwrap());
+        assert_eq!(verify_store_with(&store, 2).unwrap().entries, 0);
+        assert_eq!(e.verify_audit().unwrap().entries, 1);
+    }
 
     /// The walk without a hasher thread (where none can be started) gives the threaded verdicts.
     #[test]

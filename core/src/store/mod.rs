@@ -49,6 +49,14 @@ pub trait Store: Send + Sync {
     fn read(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()>;
     /// Runs `f` in a write transaction: committed when `f` returns `Ok`, rolled back otherwise.
     fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()>;
+    /// Runs `f` in a read-only snapshot on a connection of its own, which can run at the same
+    /// time as [`Store::read`]s, including one in progress on the calling thread (verification
+    /// reads the two halves of a long audit chain at once this way). `Ok(false)` when the store
+    /// has no such connection (the default, and a `:memory:` SQLite store): `f` was not called.
+    fn read_apart(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<bool> {
+        let _ = f;
+        Ok(false)
+    }
     /// A stamp that is equal between two calls only if no transaction that may have changed the
     /// active state committed in between, by this store or by anyone else (another connection,
     /// another process). `None` when the store cannot tell right now: the engine then reads from

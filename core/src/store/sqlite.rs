@@ -99,6 +99,8 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
     /// A file store's read connection (`query_only`): reads run in their own WAL snapshot.
     reader: Option<Mutex<Connection>>,
+    /// A file store's file (absolute), for the connections of [`Store::read_apart`].
+    file: Option<String>,
     /// Bumped after every write transaction that called `apply_activation` (see `run`).
     generation: AtomicU64,
     /// How commits by other connections are detected (see [`Store::change_stamp`]).
@@ -142,6 +144,7 @@ impl SqliteStore {
                 checkpointer: None,
                 conn: Mutex::new(conn),
                 reader: None,
+                file: None,
                 generation: AtomicU64::new(0),
                 watch: Watch::Memory,
                 nudged_at: AtomicU32::new(0),
@@ -155,6 +158,7 @@ impl SqliteStore {
         // pages: up to 32 MiB of them stay in this connection's cache (SQLite's default is 2 MiB;
         // the cache grows only as pages are read, so a small database costs no more).
         reader.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
+        let file = conn.path().map(str::to_owned);
         let watch = conn.path().and_then(ShmWatch::open).map_or(Watch::DataVersion, Watch::Shm);
         // Checkpoints move to a background thread where commits can see the WAL's length (the
         // `-shm` header); the write connection's own then runs only as a safety net.
@@ -169,6 +173,7 @@ impl SqliteStore {
             checkpointer,
             conn: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
+            file,
             generation: AtomicU64::new(0),
             watch,
             nudged_at: AtomicU32::new(0),
@@ -232,6 +237,15 @@ impl Store for SqliteStore {
 
     fn write(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<()> {
         self.run(&self.conn, TransactionBehavior::Immediate, true, f)
+    }
+
+    /// A file store opens a read connection for the call (closed after it); `:memory:` has none.
+    fn read_apart(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<bool> {
+        let Some(path) = &self.file else { return Ok(false) };
+        let conn = Connection::open(path)?;
+        tune(&conn)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        self.run(&Mutex::new(conn), TransactionBehavior::Deferred, false, f).map(|()| true)
     }
 
     fn change_stamp(&self) -> Option<ChangeStamp> {
