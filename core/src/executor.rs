@@ -31,9 +31,11 @@ pub trait Executor: Send + Sync {
 
     /// True when `activate` acts on nothing outside this store (no cache, alias or flag
     /// elsewhere). The engine then executes in one transaction, calling the executor inside it,
-    /// because a crash has nothing outside the store to leave half-done. False (the default)
+    /// because a crash has nothing outside the store to leave half-done. Such an executor runs
+    /// while the store's write lock is held: it must be quick and must not call the engine
+    /// (a call that writes would wait for the lock this execution holds). False (the default)
     /// commits `deploying` before the first call, so that a crash or another engine sees the
-    /// running deployment and its lease.
+    /// running deployment and its lease, and calls the executor with no lock held.
     fn store_only(&self) -> bool {
         false
     }

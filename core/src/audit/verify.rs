@@ -133,8 +133,10 @@ struct Reader<'a> {
     /// The last entry's sequence number this walk reads (`i64::MAX`: to the end).
     to: i64,
     prev: String,
-    /// The first entry's link is not checked but recorded here (the second half of a split walk,
-    /// whose first link is checked against the first half's end).
+    /// The first entry's link is not checked (the second half of a split walk, whose first link
+    /// is checked against the first half's end) until this is false.
+    first_unchecked: bool,
+    /// The first entry's `prev_hash`, recorded when it was not checked.
     first_prev: Option<String>,
     /// The hasher stopped (it found a broken entry): stop reading.
     hasher_gone: bool,
@@ -149,7 +151,8 @@ impl Reader<'_> {
             let problem = format!("entry missing (next entry found is {})", e.seq);
             return Err(Error::AuditCorrupt { seq: self.expected_seq, problem });
         }
-        if self.first_prev.as_ref().is_some_and(String::is_empty) {
+        if self.first_unchecked {
+            self.first_unchecked = false;
             self.first_prev = Some(e.prev_hash.to_owned());
         } else if e.prev_hash != self.prev {
             return Err(Error::AuditCorrupt { seq: e.seq, problem: "previous-hash link does not match the entry before it".into() });
@@ -230,7 +233,8 @@ fn split(store: &dyn Store, tx: &dyn StoreTx, head: i64, head_hash: &str) -> Opt
             .spawn_scoped(s, move || {
                 let mut out = None;
                 let ran = store.read_apart(&mut |tx2| {
-                    let _ = started_tx.send(());
+                    // `try_send`: a store that calls `f` more than once never blocks here.
+                    let _ = started_tx.try_send(());
                     out = Some(walk(tx2, mid + 1, head, None, true));
                     Ok(())
                 });
@@ -292,7 +296,8 @@ fn walk(tx: &dyn StoreTx, from: i64, to: i64, prev: Option<&str>, threaded: bool
             expected_seq: from,
             to,
             prev: prev.unwrap_or_default().to_owned(),
-            first_prev: prev.is_none().then(String::new),
+            first_unchecked: prev.is_none(),
+            first_prev: None,
             hasher_gone: false,
             inline: hashing.is_err().then(|| Vec::with_capacity(4096)),
         };
@@ -313,7 +318,7 @@ fn walk(tx: &dyn StoreTx, from: i64, to: i64, prev: Option<&str>, threaded: bool
             (None, Ok(())) if to != i64::MAX && expected_seq <= to => {
                 Err(Error::AuditCorrupt { seq: expected_seq, problem: format!("entry missing (the chain's head is entry {to})") })
             }
-            (None, Ok(())) => Ok(Walked { first_prev: first_prev.filter(|p| !p.is_empty()), last: prev, next_seq: expected_seq }),
+            (None, Ok(())) => Ok(Walked { first_prev, last: prev, next_seq: expected_seq }),
         }
     })
 }
@@ -434,6 +439,11 @@ mod tests {
     /// Entry `seq` as stored, with its content changed and its hash recomputed: the entry itself
     /// checks, only its links to its neighbours can tell.
     fn rehash(conn: &rusqlite::Connection, store: &SqliteStore, seq: i64) -> String {
+        relink(conn, store, seq, None)
+    }
+
+    /// [`rehash`], with its link set to `prev` when given.
+    fn relink(conn: &rusqlite::Connection, store: &SqliteStore, seq: i64, prev: Option<&str>) -> String {
         let mut entry = None;
         store
             .read(&mut |tx| {
@@ -444,9 +454,30 @@ mod tests {
         let mut entry = entry.unwrap();
         assert_eq!(entry.seq, seq);
         entry.reason = Some("rewritten".into());
+        if let Some(p) = prev {
+            entry.prev_hash = p.to_owned();
+        }
         let hash = entry_hash(&entry).unwrap();
-        conn.execute("UPDATE audit_log SET reason = 'rewritten', hash = ?2 WHERE seq = ?1", rusqlite::params![seq, hash]).unwrap();
+        conn.execute(
+            "UPDATE audit_log SET reason = 'rewritten', prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            rusqlite::params![seq, entry.prev_hash, hash],
+        )
+        .unwrap();
         hash
+    }
+
+    /// Whether the split walk alone finds the chain intact (no fallback).
+    fn split_alone(path: &str) -> bool {
+        let store = SqliteStore::open(path).unwrap();
+        let mut intact = false;
+        store
+            .read(&mut |tx| {
+                let (head, hash) = tx.audit_head()?.unwrap();
+                intact = split(&store, tx, head, &hash).is_some();
+                Ok(())
+            })
+            .unwrap();
+        intact
     }
 
     #[test]
@@ -455,6 +486,7 @@ mod tests {
         let (split, whole) = verdicts(&path);
         assert!(split.starts_with("Ok(AuditVerification { entries: 702"), "{split}");
         assert_eq!(split, whole);
+        assert!(split_alone(&path), "an intact chain is found intact by the split walk itself");
         let store = SqliteStore::open(&path).unwrap();
         let conn = rusqlite::Connection::open(&path).unwrap();
         let (head, mid) = (702, 351);
@@ -478,6 +510,20 @@ mod tests {
             ("the first half's last entry rewritten", Box::new(|| drop(rehash(&conn, &store, mid)))),
             // The chain checks; only the head tells.
             ("the last entry rewritten", Box::new(|| drop(rehash(&conn, &store, head)))),
+            // The second half's first link emptied, and the rest of the chain rewritten from the
+            // next entry on, linked to the first half's end: only the empty link tells.
+            (
+                "an empty link at the start of the second half",
+                Box::new(|| {
+                    let first_end = conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [mid], |r| r.get::<_, String>(0)).unwrap();
+                    relink(&conn, &store, mid + 1, Some(""));
+                    let mut prev = first_end;
+                    for seq in mid + 2..=head {
+                        prev = relink(&conn, &store, seq, Some(&prev));
+                    }
+                    conn.execute("UPDATE audit_head SET hash = ?1", [&prev]).unwrap();
+                }),
+            ),
             // An entry appended without moving the head, correctly linked and hashed.
             (
                 "an entry after the head",
@@ -497,23 +543,45 @@ mod tests {
             let (split, whole) = verdicts(&path);
             assert!(split.starts_with("Err(AuditCorrupt"), "{name}: {split}");
             assert_eq!(split, whole, "{name}");
+            assert!(!split_alone(&path), "{name}: the split walk alone");
             restore();
-            assert_eq!(verdicts(&path).0, verdicts(&path).1);
-            assert!(verdicts(&path).0.starts_with("Ok("), "{name}: restored");
+            assert!(split_alone(&path), "{name}: restored");
         }
     }
 
     /// A store that cannot read apart (`:memory:`) is walked from the start, once.
     #[test]
     fn a_store_without_a_second_connection_is_walked_once() {
-        let store = SqliteStore::open(":memory:").unwrap();
-        let e = Engine::with_store(Box::new(store), std::sync::Arc::new(crate::SystemClock));
-        let admin = Actor { id: "ann".into(), roles: vec!["admin".into()] };
-        e.create_project("p", "t", "P", &admin).unwrap();
-        let store = SqliteStore::open(":memory:").unwrap();
-        assert!(!store.read_apart(&mut |_| Ok(())).unwrap());
-        assert_eq!(verify_store_with(&store, 2).unwrap().entries, 0);
-        assert_eq!(e.verify_audit().unwrap().entries, 1);
+        let spy = Spy { inner: SqliteStore::open(":memory:").unwrap(), apart: AtomicUsize::new(0) };
+        for i in 0..5 {
+            let entry = super::super::NewEntry {
+                actor_id: "ann".into(),
+                action: "version.registered",
+                project_id: Some("p".into()),
+                object_type: "version",
+                object_id: format!("x@{i}"),
+                before: serde_json::Value::Null,
+                after: serde_json::json!({ "i": i }),
+                reason: None,
+            };
+            spy.write(&mut |tx| super::super::append(tx, chrono::Utc::now(), entry.clone()).map(drop)).unwrap();
+        }
+        assert!(!spy.inner.read_apart(&mut |_| Ok(())).unwrap());
+        let v = verify_store_with(&spy, 2).unwrap();
+        assert_eq!(v.entries, 5);
+        assert_eq!(spy.apart.load(Ordering::SeqCst), 1, "the split was tried, found no second connection, and did not read");
+        // A sixth entry linked to the fourth: found by the walk from the start.
+        spy.inner
+            .write(&mut |tx| {
+                let mut e = tx.audit_page(4, 1)?.remove(0);
+                e.seq = 6;
+                tx.insert_audit(&e)
+            })
+            .unwrap();
+        match verify_store_with(&spy, 2) {
+            Err(Error::AuditCorrupt { seq: 6, .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 
     /// The walk without a hasher thread (where none can be started) gives the threaded verdicts.

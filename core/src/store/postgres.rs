@@ -147,7 +147,8 @@ impl PostgresStore {
             self.config.connect(NoTls).map_err(|e| Error::storage(format!("cannot connect to postgres: {}", one_line(&e.to_string()))))?;
         // A session that stops mid-transaction (a frozen process) is ended by the server after
         // IDLE_TIMEOUT, so it cannot hold the store-wide write lock forever; the engine never
-        // waits inside a transaction (executors, validators and subscribers run outside).
+        // waits inside a transaction (executors, validators and subscribers run outside; only
+        // an executor that declares itself `store_only`, acting on nothing else, runs inside).
         let mut setup = format!(
             "SET lock_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '{}ms'",
             LOCK_TIMEOUT.as_millis(),

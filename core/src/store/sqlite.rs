@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 use super::checkpoint::{Checkpointer, SAFETY_NET_PAGES, nudge_due};
@@ -242,7 +242,8 @@ impl Store for SqliteStore {
     /// A file store opens a read connection for the call (closed after it); `:memory:` has none.
     fn read_apart(&self, f: &mut dyn FnMut(&dyn StoreTx) -> Result<()>) -> Result<bool> {
         let Some(path) = &self.file else { return Ok(false) };
-        let conn = Connection::open(path)?;
+        // Never creates the file: a store whose file was removed gets an error, not a new file.
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         tune(&conn)?;
         conn.pragma_update(None, "query_only", "ON")?;
         self.run(&Mutex::new(conn), TransactionBehavior::Deferred, false, f).map(|()| true)

@@ -102,6 +102,10 @@ pub mod pg {
             self.inner.as_ref().unwrap().write(f)
         }
 
+        fn read_apart(&self, f: &mut dyn FnMut(&dyn deploygov::store::StoreTx) -> deploygov::Result<()>) -> deploygov::Result<bool> {
+            self.inner.as_ref().unwrap().read_apart(f)
+        }
+
         fn change_stamp(&self) -> Option<deploygov::store::ChangeStamp> {
             self.inner.as_ref().unwrap().change_stamp()
         }
