@@ -205,12 +205,25 @@ def test_subscribers_may_call_the_engine(engine: Engine) -> None:
 
     engine.subscribe("reader", reader)
     d = engine.request_deployment(P, request("development"), DAVE)  # development: approved at once
-    engine.execute(P, d.id, DAVE)
+    # A host executor: `deploying` commits (and is delivered) before it runs.
+    engine.execute(P, d.id, DAVE, lambda a: None)
     assert statuses == [
         ("deployment.requested", "approved"),
         ("deployment.approved", "approved"),
         ("deployment.deploying", "deploying"),
         ("deployment.deployed", "deployed"),
+    ]
+    # The default executor acts only on the store: the execution is one transaction, whose
+    # events are delivered after it commits, with the deployment deployed.
+    statuses.clear()
+    d = engine.request_deployment(P, request("development", tag="1.1.0"), DAVE)
+    engine.execute(P, d.id, DAVE)
+    assert statuses == [
+        ("deployment.requested", "approved"),
+        ("deployment.approved", "approved"),
+        ("deployment.deploying", "deployed"),
+        ("deployment.deployed", "deployed"),
+        ("deployment.superseded", "superseded"),  # the first one, replaced
     ]
 
 
