@@ -390,7 +390,7 @@ mod tests {
     use crate::{Actor, Engine, EnvironmentSpec, VersionSpec};
 
     /// A file store with a project, an environment and `versions` registered versions (one audit
-    /// entry each, after the first three); returns the directory and the file.
+    /// entry each, after the project's and the environment's); returns the directory and the file.
     fn chain(versions: usize) -> (tempfile::TempDir, String) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db").to_str().unwrap().to_owned();
@@ -587,18 +587,7 @@ mod tests {
     /// The walk without a hasher thread (where none can be started) gives the threaded verdicts.
     #[test]
     fn inline_hashing_gives_the_same_verdicts() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.db").to_str().unwrap().to_owned();
-        let e = Engine::open(&path).unwrap();
-        let admin = Actor { id: "ann".into(), roles: vec!["admin".into()] };
-        e.create_project("p", "t", "P", &admin).unwrap();
-        e.create_environment("p", &EnvironmentSpec { name: "development".into(), ..Default::default() }, &admin).unwrap();
-        for i in 0..600 {
-            let spec =
-                VersionSpec { entity_type: "prompt".into(), entity_id: "x".into(), version_tag: format!("1.0.{i}"), ..Default::default() };
-            e.register_version("p", &spec, &admin).unwrap();
-        }
-        drop(e);
+        let (_dir, path) = chain(600);
         let verdict = |threaded: bool| {
             let store = SqliteStore::open(&path).unwrap();
             let mut out = None;
