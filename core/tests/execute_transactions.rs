@@ -215,3 +215,40 @@ fn a_one_transaction_execution_is_refused_while_another_holds_the_environment() 
     assert_eq!(execute(&f.engine, &d.id, &admin("bob")).status, DeploymentStatus::Deployed);
     assert_eq!(live(&f.engine, ENV, T, "chatbot").as_deref(), Some("2.0.0"));
 }
+
+/// The same scenario on two stores, one executed with the default executor (one transaction) and
+/// one with a host executor (two): every audit entry (with its before and after views) and the
+/// deployments' records are the same, once the random ids are named by their order.
+#[test]
+fn one_and_two_transactions_leave_the_same_records() {
+    let run = |executor: &dyn Executor| {
+        let engine = Engine::with_store(store(), Arc::new(clock()));
+        setup(&engine);
+        let mut ids = Vec::new();
+        for tag in ["1.0.0", "2.0.0"] {
+            register(&engine, T, "chatbot", tag);
+            let d = engine.request_deployment(P, &request("production", vec![item(T, "chatbot", tag)]), &admin("alice")).unwrap();
+            approve(&engine, &d.id, &admin("bob"));
+            approve(&engine, &d.id, &admin("carol"));
+            engine.execute(P, &d.id, &admin("bob"), executor, &ExecuteOptions::default()).unwrap();
+            ids.push(d.id);
+        }
+        let back = engine.rollback(P, &ids[1], &admin("bob"), executor, &rb("bad answers")).unwrap();
+        ids.push(back.id);
+        let audit = engine.audit_log(P, None, 0, Some(500)).unwrap();
+        let deployments: Vec<Deployment> = ids.iter().map(|id| engine.get_deployment(P, id).unwrap()).collect();
+        let mut text = serde_json::to_string(&(
+            audit.iter().map(|a| (&a.action, &a.actor_id, &a.before, &a.after, &a.reason)).collect::<Vec<_>>(),
+            &deployments,
+        ))
+        .unwrap();
+        for (n, id) in ids.iter().enumerate() {
+            text = text.replace(id.as_str(), &format!("<deployment {n}>"));
+        }
+        (text, audit.len())
+    };
+    let (one, entries) = run(&NoopExecutor);
+    let (two, _) = run(&outside);
+    assert!(entries > 20, "{entries}");
+    assert_eq!(one, two);
+}
