@@ -213,7 +213,7 @@ impl Engine {
                 record(tx, now, &actor.id, "deployment.break_glass", project, obj, json!(null), after, reason)?;
             }
             record(tx, now, &actor.id, "deployment.started", project, obj, before, deployment_audit(d), None)?;
-            then(tx, &s.env, s.d.clone()).map(Some)
+            then(tx, &s.env, s.d).map(Some)
         })
     }
 
