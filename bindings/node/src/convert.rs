@@ -265,8 +265,16 @@ pub(crate) fn opt_options<'e>(v: Option<Unknown<'e>>, what: &str) -> Result<Opti
 
 /// A core result as its serde JSON shape.
 pub(crate) fn to_json<T: Serialize>(t: &T) -> Result<Value, Failure> {
-    serde_json::to_value(t)
-        .map_err(|e| Failure::Core(deploygov::Error::Storage { message: format!("cannot encode result: {e}"), backend_code: None }))
+    serde_json::to_value(t).map_err(unencodable)
+}
+
+/// A core result as JSON text.
+pub(crate) fn to_json_text<T: Serialize>(t: &T) -> Result<String, Failure> {
+    serde_json::to_string(t).map_err(unencodable)
+}
+
+fn unencodable(e: serde_json::Error) -> Failure {
+    Failure::Core(deploygov::Error::Storage { message: format!("cannot encode result: {e}"), backend_code: None })
 }
 
 /// A JSON value out of a property of an options object.

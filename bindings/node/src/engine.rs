@@ -96,7 +96,7 @@ impl Engine {
     #[napi(catch_unwind, ts_args_type = "database: string, options?: EngineOptions | null", ts_return_type = "Promise<Engine>")]
     pub fn open<'e>(env: &'e Env, database: Unknown<'e>, options: Option<Unknown<'e>>) -> Result<PromiseRaw<'e, Engine>> {
         let config = Config::read(database, options);
-        task::promise(env, move || Ok(config?.open()?), |e| e)
+        task::promise(env, move || Ok(config?.open()?), |_, e| Ok(e))
     }
 
     /// A promise of `f`'s result on a worker thread, given the converted arguments.
