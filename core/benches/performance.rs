@@ -165,6 +165,10 @@ fn workloads(c: &mut Criterion, ds: &Dataset) {
     }
     g.bench_function(BenchmarkId::new("raw_sql", size), |b| b.iter(|| raw.lifecycle(Execution::OneTransaction)));
     g.bench_function(BenchmarkId::new("raw_sql_two_transactions", size), |b| b.iter(|| raw.lifecycle(Execution::TwoTransactions)));
+    // The same four commits through SQLite's own VFS (two writes per WAL frame).
+    raw.reconnect(true);
+    g.bench_function(BenchmarkId::new("raw_sql_stock_vfs", size), |b| b.iter(|| raw.lifecycle(Execution::OneTransaction)));
+    raw.reconnect(false);
     g.finish();
 
     // 3. Rollback to the previous version; the deployment it rolls back is set-up.

@@ -44,6 +44,7 @@ pub enum Execution {
 /// A connection configured like the engine's, with the documents it writes.
 pub struct Raw {
     conn: Connection,
+    path: String,
     /// Per raw entity: the deployment live for it.
     live: Vec<Option<String>>,
     next_entity: usize,
@@ -61,21 +62,50 @@ macro_rules! one {
     }};
 }
 
+/// A write connection to `path` with the engine's settings; through the engine's WAL VFS
+/// (`deploygov-walvfs`) unless `stock_vfs`, SQLite's own `unix` VFS (two writes per frame).
+fn connect(path: &str, stock_vfs: bool) -> Connection {
+    let conn = open_through(path, stock_vfs);
+    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
+    assert!(mode.eq_ignore_ascii_case("wal"));
+    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    // The engine checkpoints on a background thread and keeps SQLite's automatic checkpoint
+    // at 10,000 pages as a safety net; the floor has no thread, so it keeps only the net.
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000).unwrap();
+    conn
+}
+
+/// A connection to `path` through the engine's WAL VFS, or SQLite's own with `stock_vfs`.
+fn open_through(path: &str, stock_vfs: bool) -> Connection {
+    match deploygov_walvfs::name() {
+        Some(vfs) if !stock_vfs => Connection::open_with_flags_and_vfs(path, rusqlite::OpenFlags::default(), vfs).unwrap(),
+        _ => Connection::open(path).unwrap(),
+    }
+}
+
 impl Raw {
     /// Opens `path` like the engine does. `deployment_doc` and `view` are a deployment's stored
     /// document and audit view, for realistic row sizes.
     pub fn open(path: &str, deployment_doc: String, view: String, entities: usize) -> Self {
-        let conn = Connection::open(path).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
-        assert!(mode.eq_ignore_ascii_case("wal"));
-        conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
-        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
-        // The engine checkpoints on a background thread and keeps SQLite's automatic checkpoint
-        // at 10,000 pages as a safety net; the floor has no thread, so it keeps only the net.
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000).unwrap();
+        let conn = connect(path, false);
         let payload = format!(r#"{{"after":{view},"before":{view},"reason":null}}"#);
-        Self { conn, live: vec![None; entities], next_entity: 0, deployment_doc, view, payload, hash: "0".repeat(64) }
+        Self {
+            conn,
+            path: path.to_owned(),
+            live: vec![None; entities],
+            next_entity: 0,
+            deployment_doc,
+            view,
+            payload,
+            hash: "0".repeat(64),
+        }
+    }
+
+    /// Goes on with a new connection through SQLite's own VFS (`true`) or the engine's.
+    pub fn reconnect(&mut self, stock_vfs: bool) {
+        self.conn = connect(&self.path, stock_vfs);
     }
 
     /// The connection (for experiments with its settings).
@@ -306,10 +336,10 @@ impl Raw {
 /// a scratch database next to `path` (same settings as the engine's store: WAL,
 /// `synchronous=NORMAL`) with `btrees` tables; each of `commits` transactions (`BEGIN
 /// IMMEDIATE` ... `COMMIT`) appends one 200-byte row to every table. Returns the time per commit.
-/// It bounds what any schema can reach: a governed lifecycle is four such commits (five with an
+/// Through the engine's WAL VFS, or SQLite's own with `stock_vfs`. It bounds what any schema can reach: a governed lifecycle is four such commits (five with an
 /// executor acting outside the store), each writing the deployment, its indexes, the audit chain
 /// and the outbox.
-pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32) -> std::time::Duration {
+pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32, stock_vfs: bool) -> std::time::Duration {
     let remove = || {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -317,7 +347,7 @@ pub fn commit_floor(path: &std::path::Path, btrees: usize, commits: u32) -> std:
     };
     // A stale WAL of an interrupted run would be replayed into the new file.
     remove();
-    let conn = Connection::open(path).unwrap();
+    let conn = open_through(path.to_str().unwrap(), stock_vfs);
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
     assert!(mode.eq_ignore_ascii_case("wal"));
     conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
