@@ -2,6 +2,7 @@
 //! per commit instead of two per page: docs/performance.md), a `:memory:` store has no WAL. One
 //! test in its own binary, so no other test's commits move the process-wide counter meanwhile.
 
+#![cfg(target_os = "linux")] // the VFS is registered on Linux only
 #![allow(clippy::unwrap_used, reason = "test code fails loudly")]
 
 mod common;

@@ -41,10 +41,12 @@ use buffer::Buffer;
 const NAME: &CStr = c"deploygov-wal";
 
 /// Registers the VFS (once per process) and returns its name; `None` when SQLite's default VFS
-/// is not `unix` (the only one this wraps) or registration failed: open with the default then.
+/// is not `unix` (the only one this wraps), off Linux (where it was checked: macOS's `unix` VFS
+/// compares a file's methods with its own tables for its proxy locking styles, which the hooked
+/// database file's copy would not match), or registration failed: open with the default then.
 pub fn name() -> Option<&'static str> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    REGISTERED.get_or_init(register).then_some("deploygov-wal")
+    REGISTERED.get_or_init(|| cfg!(target_os = "linux") && register()).then_some("deploygov-wal")
 }
 
 /// See [`commit_frames_written`].

@@ -1,6 +1,7 @@
 //! The VFS under SQLite itself: what a connection through it commits is in the files at once,
 //! for other connections and for a copy of the files taken at any moment after the commit (what
 //! a crash leaves), including transactions that spill frames, overwrite them and roll back.
+#![cfg(target_os = "linux")] // the VFS is registered on Linux only
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test helpers fail loudly")]
 
 use std::path::Path;

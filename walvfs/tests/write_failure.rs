@@ -3,6 +3,7 @@
 //! frames that could not be written were dropped and the transaction committed without them
 //! (a malformed database). One test in its own binary: it swaps the `unix` VFS's `pwrite` for
 //! the whole process.
+#![cfg(target_os = "linux")] // the VFS is registered on Linux only
 #![allow(clippy::unwrap_used, reason = "test code fails loudly")]
 
 use std::ffi::{c_int, c_void};
