@@ -69,7 +69,7 @@ struct WalFile {
     db: *mut ffi::sqlite3_file,
 }
 
-/// What a hooked main database file keeps after the `unix` VFS's file, at [`slot_at`].
+/// What a hooked main database file keeps after the `unix` VFS's file, at [`SLOT_AT`].
 #[repr(C)]
 struct DbSlot {
     /// The connection's open WAL file (ours), or null.
@@ -81,13 +81,6 @@ struct DbSlot {
 /// Where the wrapped file starts inside the memory SQLite gives [`open`] for a WAL file: after
 /// [`WalFile`], rounded up to 16 bytes.
 const INNER: usize = size_of::<WalFile>().next_multiple_of(16);
-
-/// The `unix` VFS and the size of its files, kept in our VFS's `pAppData`.
-struct Shim {
-    real: *mut ffi::sqlite3_vfs,
-    /// Where a database file's [`DbSlot`] starts: after the `unix` file, rounded up to 16.
-    slot_at: usize,
-}
 
 /// The database files' methods: the `unix` ones (their address first) with `xShmLock` and
 /// `xClose` ours. Made from the first main database file opened.
@@ -107,17 +100,17 @@ fn register() -> bool {
     let Ok(real_size) = usize::try_from(r.szOsFile) else { return false };
     let slot_at = real_size.next_multiple_of(16);
     let Ok(size) = c_int::try_from((INNER + real_size).max(slot_at + size_of::<DbSlot>())) else { return false };
-    let shim = Box::into_raw(Box::new(Shim { real, slot_at }));
+    SLOT_AT.store(slot_at, Ordering::Relaxed);
     // The `unix` VFS's methods other than `xOpen` do not use their VFS argument's fields (checked
     // in SQLite 3.53's os_unix.c), so they are shared as they are; `xOpen` is ours and calls the
-    // `unix` one with the `unix` VFS (kept in the `Shim`).
+    // `unix` one with the `unix` VFS (kept in `pAppData`).
     let vfs = Box::new(ffi::sqlite3_vfs {
         iVersion: r.iVersion,
         szOsFile: size,
         mxPathname: r.mxPathname,
         pNext: ptr::null_mut(),
         zName: NAME.as_ptr(),
-        pAppData: shim.cast(),
+        pAppData: real.cast(),
         xOpen: Some(open),
         xDelete: r.xDelete,
         xAccess: r.xAccess,
@@ -135,7 +128,7 @@ fn register() -> bool {
         xGetSystemCall: r.xGetSystemCall,
         xNextSystemCall: r.xNextSystemCall,
     });
-    // SAFETY: the VFS and its `Shim` are leaked, so they live as long as the process as SQLite
+    // SAFETY: the VFS is leaked, so it lives as long as the process as SQLite
     // requires; its name is a static C string. Registered once (`OnceLock`), never unregistered.
     unsafe { ffi::sqlite3_vfs_register(Box::into_raw(vfs), 0) == ffi::SQLITE_OK }
 }
@@ -155,12 +148,13 @@ unsafe fn inner(file: *mut ffi::sqlite3_file) -> *mut ffi::sqlite3_file {
 /// `file` is a main database file our [`open`] hooked (its methods are [`DB_METHODS`]'s) and
 /// SQLite has not closed.
 unsafe fn slot(file: *mut ffi::sqlite3_file) -> *mut DbSlot {
-    // SAFETY: `open` only hooks files after the VFS is registered, and the slot is inside the
-    // `szOsFile` bytes (`slot_at` plus its size); `SLOT_AT` was set by `open` before.
+    // SAFETY: files are only hooked after the VFS is registered, which set `SLOT_AT`; the slot is
+    // inside the `szOsFile` bytes (`SLOT_AT` plus its size).
     unsafe { file.cast::<u8>().add(SLOT_AT.load(Ordering::Relaxed)).cast() }
 }
 
-/// Where database files' slots are (the `Shim`'s `slot_at`, for methods that get no VFS).
+/// Where a database file's [`DbSlot`] starts: after the `unix` file, rounded up to 16 (set once,
+/// by `register`).
 static SLOT_AT: AtomicUsize = AtomicUsize::new(0);
 
 unsafe extern "C" fn open(
@@ -170,11 +164,11 @@ unsafe extern "C" fn open(
     flags: c_int,
     out_flags: *mut c_int,
 ) -> c_int {
-    // SAFETY: SQLite calls `xOpen` with our VFS, whose `pAppData` is the leaked `Shim`, and the
-    // `unix` VFS it points to is static.
-    let (real, slot_at, real_open) = unsafe {
-        let shim = &*(*vfs).pAppData.cast::<Shim>();
-        (shim.real, shim.slot_at, (*shim.real).xOpen)
+    // SAFETY: SQLite calls `xOpen` with our VFS, whose `pAppData` is the `unix` VFS, which is
+    // static.
+    let (real, real_open) = unsafe {
+        let real: *mut ffi::sqlite3_vfs = (*vfs).pAppData.cast();
+        (real, (*real).xOpen)
     };
     let Some(real_open) = real_open else { return ffi::SQLITE_ERROR };
     if flags & ffi::SQLITE_OPEN_WAL == 0 {
@@ -182,7 +176,6 @@ unsafe extern "C" fn open(
         // SAFETY: `file` has `szOsFile` bytes, more than the `unix` VFS needs.
         let rc = unsafe { real_open(real, name, file, flags, out_flags) };
         if rc == ffi::SQLITE_OK && flags & ffi::SQLITE_OPEN_MAIN_DB != 0 {
-            SLOT_AT.store(slot_at, Ordering::Relaxed);
             // SAFETY: the `unix` VFS opened `file` with its methods; the slot after it is ours.
             unsafe { hook_database(file) };
         }
@@ -258,8 +251,7 @@ unsafe extern "C" fn db_shm_lock(file: *mut ffi::sqlite3_file, offset: c_int, n:
         let releases_write_lock =
             flags == ffi::SQLITE_SHM_UNLOCK | ffi::SQLITE_SHM_EXCLUSIVE && offset <= 0 && offset.saturating_add(n) > 0;
         if releases_write_lock && !slot.wal.is_null() {
-            let (buffer, inner, m) = parts(slot.wal);
-            buffer.settle(&mut |data, at| write_through(m, inner, data, at));
+            settle(slot.wal);
         }
         (*slot.methods).xShmLock.map_or(ffi::SQLITE_IOERR, |f| f(file, offset, n, flags))
     }
@@ -274,8 +266,7 @@ unsafe extern "C" fn db_unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_
     unsafe {
         let slot = &*slot(file);
         if level < ffi::SQLITE_LOCK_EXCLUSIVE && !slot.wal.is_null() {
-            let (buffer, inner, m) = parts(slot.wal);
-            buffer.settle(&mut |data, at| write_through(m, inner, data, at));
+            settle(slot.wal);
         }
         (*slot.methods).xUnlock.map_or(ffi::SQLITE_IOERR, |f| f(file, level))
     }
@@ -339,6 +330,17 @@ unsafe fn write_through(m: &ffi::sqlite3_io_methods, inner: *mut ffi::sqlite3_fi
     let (Some(write), Ok(n)) = (m.xWrite, c_int::try_from(data.len())) else { return ffi::SQLITE_IOERR_WRITE };
     // SAFETY: `data` is valid for `n` bytes; `inner` is open (the function's contract).
     unsafe { write(inner, data.as_ptr().cast(), n, offset) }
+}
+
+/// Settles `file`'s buffer at the end of a write transaction ([`Buffer::settle`]).
+///
+/// # Safety
+/// As for [`parts`].
+unsafe fn settle(file: *mut ffi::sqlite3_file) {
+    // SAFETY: the caller's contract.
+    let (buffer, inner, m) = unsafe { parts(file) };
+    // SAFETY: `inner` is open with methods `m`.
+    buffer.settle(&mut |data, at| unsafe { write_through(m, inner, data, at) });
 }
 
 /// Writes out what waits in `file`'s buffer.
