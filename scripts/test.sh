@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# A run needs a few GB of disk for its builds; say what is free, so a full disk is seen as such.
+df -h . | tail -n 1
+# One clean build per run: cargo's incremental cache would only take disk.
+export CARGO_INCREMENTAL=0
+
 step "format"
 cargo fmt --all -- --check
 
