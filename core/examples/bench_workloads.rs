@@ -339,7 +339,18 @@ fn main() {
                 each.sort_unstable();
                 let at =
                     |q: f64| each.get(((each.len() as f64 * q) as usize).min(each.len().saturating_sub(1))).copied().unwrap_or_default();
-                eprintln!("lifecycle p50 {:.2?} p99 {:.2?} max {:.2?}", at(0.5), at(0.99), at(1.0));
+                let slow = at(0.5) * 2;
+                let total: Duration = each.iter().sum();
+                let in_slow: Duration = each.iter().filter(|d| **d > slow).sum();
+                eprintln!(
+                    "lifecycle p50 {:.2?} p90 {:.2?} p99 {:.2?} max {:.2?}; over 2x p50: {} lifecycles, {:.0}% of the time",
+                    at(0.5),
+                    at(0.9),
+                    at(0.99),
+                    at(1.0),
+                    each.iter().filter(|d| **d > slow).count(),
+                    100.0 * in_slow.as_secs_f64() / total.as_secs_f64().max(f64::MIN_POSITIVE)
+                );
             }
         }
         Some("at-spread") if args.len() >= 3 => {

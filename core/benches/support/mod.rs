@@ -303,7 +303,7 @@ impl Chain<'_> {
         let payload = json!({ "before": e.before, "after": e.after, "reason": e.reason });
         self.conn
             .prepare_cached(
-                "INSERT INTO events (id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO outbox (id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .unwrap()
             .execute(params![
@@ -681,7 +681,7 @@ fn dump(conn: &Connection, ids: &[(String, String)]) -> Vec<(String, Vec<String>
                     let v: rusqlite::types::Value = r.get(k)?;
                     let blank = matches!(
                         (t.as_str(), name.as_str()),
-                        ("audit_log", "hash" | "prev_hash") | ("audit_head", "hash") | ("events", "id")
+                        ("audit_log", "hash" | "prev_hash") | ("audit_head", "hash") | ("events" | "outbox", "id")
                     );
                     let mut s = if blank { "-".to_owned() } else { format!("{v:?}") };
                     for (from, to) in ids {

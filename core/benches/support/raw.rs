@@ -182,7 +182,7 @@ impl Raw {
                 .unwrap();
             self.conn
                 .prepare_cached(
-                    "INSERT INTO events (id, at, kind, project_id, object_type, object_id, actor_id, payload)
+                    "INSERT INTO outbox (id, at, kind, project_id, object_type, object_id, actor_id, payload)
                      VALUES (?1, ?2, 'deployment.approved', ?3, 'deployment', ?4, 'bob', ?5)",
                 )
                 .unwrap()

@@ -31,6 +31,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_8_history_entities.sql")),
         M::up(include_str!("schema_9_snapshots.sql")),
         M::up(include_str!("schema_10_snapshot_edits.sql")),
+        M::up(include_str!("schema_11_outbox.sql")),
     ])
 }
 

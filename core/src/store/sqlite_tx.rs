@@ -13,6 +13,11 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
+/// The outbox's tables in `seq` order. `events` holds what was written before SQLite migration
+/// 11 and is no longer appended to; `outbox` holds every event since, each `seq` above all of
+/// `events`' (schema_11_outbox.sql).
+const OUTBOX_TABLES: [&str; 2] = ["events", "outbox"];
+
 /// A transaction: the connection, and whether `apply_activation` ran in it.
 pub(super) struct SqliteTx<'a>(pub(super) &'a Connection, pub(super) &'a Cell<bool>);
 
@@ -496,19 +501,24 @@ impl StoreTx for SqliteTx<'_> {
     fn insert_event(&self, e: &Event) -> Result<i64> {
         self.0
             .prepare_cached(
-                "INSERT INTO events (id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO outbox (id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![e.id, micros(e.at), e.kind, e.project_id, e.object_type, e.object_id, e.actor_id, to_doc(&e.payload)?])?;
         Ok(self.0.last_insert_rowid())
     }
 
     fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>> {
-        let mut st = self.0.prepare_cached(
-            "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM events
-             WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = st
-            .query_map(params![project, after, limit], |r| {
+        let mut rows = Vec::new();
+        for table in OUTBOX_TABLES {
+            let left = u32::try_from(rows.len()).map_or(0, |n| limit.saturating_sub(n));
+            if left == 0 {
+                break;
+            }
+            let mut st = self.0.prepare_cached(&format!(
+                "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM {table}
+                 WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ))?;
+            let found = st.query_map(params![project, after, left], |r| {
                 Ok((
                     Event {
                         seq: r.get(0)?,
@@ -524,8 +534,9 @@ impl StoreTx for SqliteTx<'_> {
                     },
                     r.get::<_, String>(8)?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            })?;
+            rows.extend(found.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
         rows.into_iter()
             .map(|(mut e, payload)| {
                 e.payload = from_doc(&payload)?;
@@ -535,7 +546,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn last_event_seq(&self) -> Result<i64> {
-        let mut st = self.0.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?;
+        let mut st = self.0.prepare_cached("SELECT COALESCE((SELECT MAX(seq) FROM outbox), (SELECT MAX(seq) FROM events), 0)")?;
         Ok(st.query_row([], |r| r.get(0))?)
     }
 
