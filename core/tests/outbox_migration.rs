@@ -83,6 +83,17 @@ fn events_before_migration_11_read_first_and_new_ones_continue_the_sequence() {
     assert_eq!(names(&conn, "SELECT name FROM sqlite_sequence WHERE name IN ('events', 'outbox') ORDER BY name"), ["events"]);
     assert_eq!(conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
 
+    // An engine from before the migration (here its statement) can no longer append to `events`.
+    let err = conn
+        .execute(
+            "INSERT INTO events (id, at, kind, project_id, object_type, object_id, actor_id, payload)
+             VALUES ('late', 1700000000000000, 'project.created', 'a', 'project', 'a', 'ci', '{}')",
+            [],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only since migration 11"), "{err}");
+    assert_eq!(seqs(&e.events_after(None, 0, None).unwrap()), [1, 2, 3, 4]);
+
     // Opening again finds nothing to do and moves nothing.
     drop(e);
     let e = Engine::open(path.to_str().unwrap()).unwrap();

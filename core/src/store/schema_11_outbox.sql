@@ -25,3 +25,10 @@ INSERT INTO outbox (seq, id, at, kind, project_id, object_type, object_id, actor
     SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload
     FROM events WHERE seq = (SELECT MAX(seq) FROM events);
 DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM outbox);
+-- INVARIANT: nothing appends to `events` any more. An engine from before this migration that
+-- still runs against the file (one instance of a rolling upgrade) would append there with seqs
+-- the new ones also take; its command fails instead, and changes nothing.
+CREATE TRIGGER events_frozen BEFORE INSERT ON events
+BEGIN
+    SELECT RAISE(ABORT, 'the events table is read-only since migration 11: this deploygov is older than the database');
+END;
