@@ -218,10 +218,17 @@ fn sqlite_database_at_migration_4_is_migrated_on_open() {
     // Migration 8: the entities table, filled from the history, and the trigger that keeps it so.
     // Migrations 9 and 10: the snapshot tables, empty (instants before the first snapshot are
     // answered by the seeks), and the triggers that drop the snapshots a late change or an edit
-    // of the history would make wrong. Migration 11: `events` takes no more rows.
+    // of the history would make wrong. Migration 11: `events` takes no more rows, and `outbox` keeps its newest.
     assert_eq!(
         names("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"),
-        ["events_frozen", "history_entities_fill", "snapshots_drop_on_delete", "snapshots_drop_on_update", "snapshots_drop_stale"]
+        [
+            "events_frozen",
+            "history_entities_fill",
+            "outbox_keeps_newest",
+            "snapshots_drop_on_delete",
+            "snapshots_drop_on_update",
+            "snapshots_drop_stale"
+        ]
     );
     assert_eq!(names("SELECT entity_id FROM history_entities ORDER BY entity_id"), ["a", "b"]);
     assert_eq!(names("SELECT environment FROM state_snapshots UNION ALL SELECT environment FROM snapshot_entries"), Vec::<String>::new());

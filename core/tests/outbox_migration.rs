@@ -1,6 +1,7 @@
 //! SQLite migration 11 (`schema_11_outbox.sql`): events written before it stay in `events`, new
-//! ones go to `outbox`, and the outbox reads as one sequence across both. A commit that appends
-//! an event writes neither `sqlite_sequence` nor a unique index on the event's id.
+//! ones go to `outbox`, and the outbox reads as one sequence across both, in which no seq is ever
+//! handed out twice. A commit that appends an event writes neither `sqlite_sequence` nor a unique
+//! index on the event's id.
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test helpers fail loudly")]
 
@@ -10,7 +11,7 @@ use deploygov::*;
 
 /// A SQLite file at migration 10 (what deploygov wrote before `outbox`) with three events: seqs 1
 /// to 3, of projects `a`, `b` and `a`.
-fn sqlite_at_version_10(path: &std::path::Path) {
+fn sqlite_at_version_10(path: &std::path::Path) -> rusqlite::Connection {
     let files = [
         include_str!("../src/store/schema.sql"),
         include_str!("../src/store/schema_2_events.sql"),
@@ -34,6 +35,7 @@ fn sqlite_at_version_10(path: &std::path::Path) {
         )
         .unwrap();
     }
+    conn
 }
 
 fn seqs(events: &[Event]) -> Vec<i64> {
@@ -48,15 +50,18 @@ fn names(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
 fn events_before_migration_11_read_first_and_new_ones_continue_the_sequence() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    sqlite_at_version_10(&path);
+    drop(sqlite_at_version_10(&path));
     let e = Engine::open(path.to_str().unwrap()).unwrap();
 
     let conn = rusqlite::Connection::open(&path).unwrap();
     assert_eq!(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 11);
-    // The newest event moved over, so that `outbox`'s next rowid is 4.
-    assert_eq!(names(&conn, "SELECT id FROM events ORDER BY seq"), ["old-0", "old-1"]);
-    assert_eq!(names(&conn, "SELECT id FROM outbox ORDER BY seq"), ["old-2"]);
-    assert_eq!(names(&conn, "SELECT name FROM sqlite_master WHERE tbl_name = 'outbox' ORDER BY name"), ["outbox", "outbox_by_project"]);
+    // Nothing was copied: the old events stay where they are.
+    assert_eq!(names(&conn, "SELECT id FROM events ORDER BY seq"), ["old-0", "old-1", "old-2"]);
+    assert_eq!(names(&conn, "SELECT id FROM outbox ORDER BY seq"), Vec::<String>::new());
+    assert_eq!(
+        names(&conn, "SELECT name FROM sqlite_master WHERE tbl_name = 'outbox' ORDER BY name"),
+        ["outbox", "outbox_by_project", "outbox_keeps_newest"]
+    );
 
     let old = e.events_after(None, 0, None).unwrap();
     assert_eq!(seqs(&old), [1, 2, 3]);
@@ -81,7 +86,7 @@ fn events_before_migration_11_read_first_and_new_ones_continue_the_sequence() {
 
     // An appended event wrote no `sqlite_sequence` row and is not in `events`.
     assert_eq!(names(&conn, "SELECT name FROM sqlite_sequence WHERE name IN ('events', 'outbox') ORDER BY name"), ["events"]);
-    assert_eq!(conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+    assert_eq!(conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
 
     // An engine from before the migration (here its statement) can no longer append to `events`.
     let err = conn
@@ -112,4 +117,41 @@ fn a_new_store_appends_to_outbox_from_seq_1() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     assert_eq!(conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
     assert_eq!(names(&conn, "SELECT name FROM sqlite_sequence WHERE name IN ('events', 'outbox')"), Vec::<String>::new());
+}
+
+/// An operator may have trimmed the newest events before the migration: AUTOINCREMENT never
+/// handed their seqs out again, and neither does `outbox`.
+#[test]
+fn seqs_of_events_deleted_before_migration_11_are_not_handed_out_again() {
+    for keep in ["seq < 2", "0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let conn = sqlite_at_version_10(&path);
+        conn.execute(&format!("DELETE FROM events WHERE NOT ({keep})"), []).unwrap();
+        drop(conn);
+        let e = Engine::open(path.to_str().unwrap()).unwrap();
+        e.create_project("c", "acme", "C", &admin("ci")).unwrap();
+        let all = e.events_after(None, 0, None).unwrap();
+        assert_eq!(all.last().map(|ev| (ev.seq, ev.kind.as_str())), Some((4, "project.created")), "kept {keep}");
+        assert!(e.events_after(None, 3, None).unwrap().iter().all(|ev| ev.seq == 4));
+    }
+}
+
+/// The newest event carries the sequence, so it cannot be deleted; older ones can (trimming what
+/// was delivered), and the next event still gets the next seq.
+#[test]
+fn the_newest_event_cannot_be_deleted_and_older_ones_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let e = Engine::open(path.to_str().unwrap()).unwrap();
+    for p in ["p", "q", "r"] {
+        e.create_project(p, "acme", "P", &admin("ci")).unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let err = conn.execute("DELETE FROM outbox", []).unwrap_err();
+    assert!(err.to_string().contains("the newest event carries the outbox's sequence"), "{err}");
+    assert_eq!(seqs(&e.events_after(None, 0, None).unwrap()), [1, 2, 3]);
+    assert_eq!(conn.execute("DELETE FROM outbox WHERE seq < 3", []).unwrap(), 2);
+    e.create_project("s", "acme", "S", &admin("ci")).unwrap();
+    assert_eq!(seqs(&e.events_after(None, 0, None).unwrap()), [3, 4]);
 }

@@ -24,7 +24,7 @@
 //! transactions as above.
 //!
 //! "k audit entries" = one read of the chain head, k inserts into `audit_log` and k into the
-//! `events` outbox, one update of the head.
+//! outbox (`outbox`, SQLite migration 11), one update of the head.
 
 use rusqlite::{Connection, OptionalExtension, params};
 

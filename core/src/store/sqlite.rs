@@ -53,7 +53,7 @@ pub(super) fn tune(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Brings the schema to the latest version. Each migration runs in its own transaction, but
+/// Brings the schema to the latest version. The pending migrations run in one transaction, but
 /// `rusqlite_migration` reads the current version outside it, so two connections opening a new
 /// file at once can race; the loser's transaction rolls back and a retry finds the schema done.
 fn migrate(conn: &mut Connection) -> Result<()> {

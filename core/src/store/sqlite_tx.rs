@@ -13,10 +13,15 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
-/// The outbox's tables in `seq` order. `events` holds what was written before SQLite migration
-/// 11 and is no longer appended to; `outbox` holds every event since, each `seq` above all of
-/// `events`' (schema_11_outbox.sql).
-const OUTBOX_TABLES: [&str; 2] = ["events", "outbox"];
+/// A page of the outbox from each of its tables, in `seq` order: `events` holds what was written
+/// before SQLite migration 11 and takes no more rows; `outbox` holds every event since, each
+/// `seq` above all of `events`' (schema_11_outbox.sql).
+const OUTBOX_PAGES: [&str; 2] = [
+    "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM events
+     WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
+    "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM outbox
+     WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
+];
 
 /// A transaction: the connection, and whether `apply_activation` ran in it.
 pub(super) struct SqliteTx<'a>(pub(super) &'a Connection, pub(super) &'a Cell<bool>);
@@ -501,7 +506,9 @@ impl StoreTx for SqliteTx<'_> {
     fn insert_event(&self, e: &Event) -> Result<i64> {
         self.0
             .prepare_cached(
-                "INSERT INTO outbox (id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO outbox (seq, id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (
+                     MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) + 1,
+                     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![e.id, micros(e.at), e.kind, e.project_id, e.object_type, e.object_id, e.actor_id, to_doc(&e.payload)?])?;
         Ok(self.0.last_insert_rowid())
@@ -509,15 +516,12 @@ impl StoreTx for SqliteTx<'_> {
 
     fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>> {
         let mut rows = Vec::new();
-        for table in OUTBOX_TABLES {
+        for sql in OUTBOX_PAGES {
             let left = u32::try_from(rows.len()).map_or(0, |n| limit.saturating_sub(n));
             if left == 0 {
                 break;
             }
-            let mut st = self.0.prepare_cached(&format!(
-                "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM {table}
-                 WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3"
-            ))?;
+            let mut st = self.0.prepare_cached(sql)?;
             let found = st.query_map(params![project, after, left], |r| {
                 Ok((
                     Event {
@@ -546,7 +550,8 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn last_event_seq(&self) -> Result<i64> {
-        let mut st = self.0.prepare_cached("SELECT COALESCE((SELECT MAX(seq) FROM outbox), (SELECT MAX(seq) FROM events), 0)")?;
+        let mut st =
+            self.0.prepare_cached("SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), COALESCE((SELECT MAX(seq) FROM events), 0))")?;
         Ok(st.query_row([], |r| r.get(0))?)
     }
 
