@@ -7,21 +7,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
-use super::{ChangePeople, LogLine, Record, StoreTx, sqlite_records as rec, sqlite_snapshots as snap};
+use super::{ChangePeople, LogLine, Record, StoreTx, sqlite_outbox as outbox, sqlite_records as rec, sqlite_snapshots as snap};
 use crate::audit::AuditEntry;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
-
-/// A page of the outbox from each of its tables, in `seq` order: `events` holds what was written
-/// before SQLite migration 11 and takes no more rows; `outbox` holds every event since, each
-/// `seq` above all of `events`' (schema_11_outbox.sql).
-const OUTBOX_PAGES: [&str; 2] = [
-    "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM events
-     WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
-    "SELECT seq, id, at, kind, project_id, object_type, object_id, actor_id, payload FROM outbox
-     WHERE (?1 IS NULL OR project_id = ?1) AND seq > ?2 ORDER BY seq LIMIT ?3",
-];
 
 /// A transaction: the connection, and whether `apply_activation` ran in it.
 pub(super) struct SqliteTx<'a>(pub(super) &'a Connection, pub(super) &'a Cell<bool>);
@@ -34,13 +24,13 @@ pub(super) fn from_micros(v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(0, v))
 }
 
-fn to_doc<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(super) fn to_doc<T: serde::Serialize>(v: &T) -> Result<String> {
     let doc = serde_json::to_string(v).map_err(|e| Error::storage(format!("cannot serialize record: {e}")))?;
     super::check_stored_text("a record", &doc)?;
     Ok(doc)
 }
 
-fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
+pub(super) fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| Error::storage(format!("stored record is unreadable: {e}")))
 }
 
@@ -504,55 +494,15 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_event(&self, e: &Event) -> Result<i64> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO outbox (seq, id, at, kind, project_id, object_type, object_id, actor_id, payload) VALUES (
-                     MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) + 1,
-                     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![e.id, micros(e.at), e.kind, e.project_id, e.object_type, e.object_id, e.actor_id, to_doc(&e.payload)?])?;
-        Ok(self.0.last_insert_rowid())
+        outbox::insert(self.0, e)
     }
 
     fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>> {
-        let mut rows = Vec::new();
-        for sql in OUTBOX_PAGES {
-            let left = u32::try_from(rows.len()).map_or(0, |n| limit.saturating_sub(n));
-            if left == 0 {
-                break;
-            }
-            let mut st = self.0.prepare_cached(sql)?;
-            let found = st.query_map(params![project, after, left], |r| {
-                Ok((
-                    Event {
-                        seq: r.get(0)?,
-                        id: r.get(1)?,
-                        at: from_micros(r.get(2)?)?,
-                        kind: r.get(3)?,
-                        project_id: r.get(4)?,
-                        object_type: r.get(5)?,
-                        object_id: r.get(6)?,
-                        actor_id: r.get(7)?,
-                        payload: serde_json::Value::Null,
-                        signature: None,
-                    },
-                    r.get::<_, String>(8)?,
-                ))
-            })?;
-            rows.extend(found.collect::<rusqlite::Result<Vec<_>>>()?);
-        }
-        rows.into_iter()
-            .map(|(mut e, payload)| {
-                e.payload = from_doc(&payload)?;
-                Ok(e)
-            })
-            .collect()
+        outbox::after(self.0, project, after, limit)
     }
 
     fn last_event_seq(&self) -> Result<i64> {
-        let mut st =
-            self.0.prepare_cached("SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), COALESCE((SELECT MAX(seq) FROM events), 0))")?;
-        Ok(st.query_row([], |r| r.get(0))?)
+        outbox::last_seq(self.0)
     }
 
     /// From the environment's last snapshot at or before `at` and the changes since, in key
