@@ -186,9 +186,10 @@ fn crash_loop(store: &TestStore) {
     let mut rng = Rng::new(u64::from(std::process::id()));
     let started = Instant::now();
     let (mut deploying_at_kill, mut max_acks) = (0, 0);
+    let exe = child_exe();
     for k in 0..kills() {
         let _ = std::fs::remove_file(dir.path().join("ready"));
-        let mut child = std::process::Command::new(child_exe())
+        let mut child = std::process::Command::new(exe.path())
             .args(["crash_child", "--exact", "--test-threads", "1", "--quiet"])
             .env(VAR_URL, &store.url)
             .env(VAR_PROJECT, &project)

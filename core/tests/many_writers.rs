@@ -150,9 +150,10 @@ fn mw_child() {
 /// worker number, and the race directory (executor records).
 fn race(store: &TestStore, scenario: &str, project: &str, args: &[&str]) -> (Vec<String>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
+    let exe = child_exe();
     let children: Vec<_> = (0..PROCESSES)
         .map(|p| {
-            std::process::Command::new(child_exe())
+            std::process::Command::new(exe.path())
                 .args(["mw_child", "--exact", "--test-threads", "1", "--quiet", "--nocapture"])
                 .env(VAR_URL, &store.url)
                 .env(VAR_DIR, dir.path())

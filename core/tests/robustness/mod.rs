@@ -118,17 +118,30 @@ impl TestStore {
     }
 }
 
-/// A private copy of this test binary to start as a child process: a concurrent `cargo build`
-/// in a shared checkout may replace the original while a long test is running.
-pub fn child_exe() -> std::path::PathBuf {
-    static COPY: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
-    let (_, path) = COPY.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("test-binary");
-        std::fs::copy(std::env::current_exe().unwrap(), &path).unwrap();
-        (dir, path)
-    });
-    path.clone()
+/// A private copy of this test binary to start as child processes (a concurrent `cargo build`
+/// in a shared checkout may replace the original while a long test is running); the copy is
+/// deleted when this is dropped.
+///
+/// INVARIANT: held by the test that starts the children, not by a `static`: statics are never
+/// dropped, and a copy per test process left 65 MB in the temporary directory each time.
+pub struct ChildExe {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl ChildExe {
+    /// The copy's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// Copies this test binary (see [`ChildExe`]).
+pub fn child_exe() -> ChildExe {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("test-binary");
+    std::fs::copy(std::env::current_exe().unwrap(), &path).unwrap();
+    ChildExe { _dir: dir, path }
 }
 
 /// A project id no other test (or earlier run on the same PostgreSQL database) uses.
