@@ -42,6 +42,27 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+impl AuditEntry {
+    /// The entry as a [`StoredEntry`] with `at`, `before` and `after` given as text (the other
+    /// fields borrowed).
+    pub fn with_text<'a>(&'a self, at: &'a str, before: &'a str, after: &'a str) -> StoredEntry<'a> {
+        StoredEntry {
+            seq: self.seq,
+            at,
+            actor_id: &self.actor_id,
+            action: &self.action,
+            project_id: self.project_id.as_deref(),
+            object_type: &self.object_type,
+            object_id: &self.object_id,
+            before,
+            after,
+            reason: self.reason.as_deref(),
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
 /// An entry before it is sequenced and hashed.
 #[derive(Debug, Clone)]
 pub(crate) struct NewEntry {
@@ -89,15 +110,15 @@ impl Serialize for Sorted<'_> {
 /// with object keys sorted explicitly and the timestamp in RFC 3339 with microseconds.
 fn canonical(e: &AuditEntry) -> Result<Vec<u8>> {
     let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let (before, after) = (canonical_json(&e.before)?, canonical_json(&e.after)?);
     let mut out = Vec::with_capacity(512);
-    let fail = |err: serde_json::Error| Error::storage(format!("cannot serialize audit entry: {err}"));
-    let value = |out: &mut Vec<u8>, v: &serde_json::Value| serde_json::to_writer(&mut *out, &Sorted(v)).map_err(fail);
-    canonical_head(&mut out, e.seq, &at, &e.actor_id, &e.action, e.project_id.as_deref(), &e.object_type, &e.object_id);
-    value(&mut out, &e.before)?;
-    out.push(b',');
-    value(&mut out, &e.after)?;
-    canonical_tail(&mut out, e.reason.as_deref(), &e.prev_hash);
+    e.with_text(&at, &before, &after).canonical_into(&mut out);
     Ok(out)
+}
+
+/// The canonical text of a `before` or `after` value: compact JSON, object keys in byte order.
+fn canonical_json(v: &serde_json::Value) -> Result<String> {
+    serde_json::to_string(&Sorted(v)).map_err(|err| Error::storage(format!("cannot serialize audit entry: {err}")))
 }
 
 /// Writes a JSON string exactly as serde_json serializes a `String` (compact).
@@ -177,6 +198,16 @@ pub struct StoredEntry<'a> {
 }
 
 impl StoredEntry<'_> {
+    /// Appends the canonical form (see [`canonical`]) with `before` and `after` as they are:
+    /// the canonical form itself when they are canonical JSON text ([`canonical_json`]).
+    fn canonical_into(&self, buf: &mut Vec<u8>) {
+        canonical_head(buf, self.seq, self.at, self.actor_id, self.action, self.project_id, self.object_type, self.object_id);
+        buf.extend_from_slice(self.before.as_bytes());
+        buf.push(b',');
+        buf.extend_from_slice(self.after.as_bytes());
+        canonical_tail(buf, self.reason, self.prev_hash);
+    }
+
     /// The entry parsed as [`crate::store::StoreTx::audit_page`] returns it (an unreadable field
     /// kept as its raw text, a bad timestamp as the epoch: neither can match the stored hash).
     pub fn parsed(&self) -> AuditEntry {
@@ -209,11 +240,7 @@ impl StoredEntry<'_> {
     /// which is the original definition.
     fn hash_matches(&self, buf: &mut Vec<u8>) -> Result<bool> {
         buf.clear();
-        canonical_head(buf, self.seq, self.at, self.actor_id, self.action, self.project_id, self.object_type, self.object_id);
-        buf.extend_from_slice(self.before.as_bytes());
-        buf.push(b',');
-        buf.extend_from_slice(self.after.as_bytes());
-        canonical_tail(buf, self.reason, self.prev_hash);
+        self.canonical_into(buf);
         let mut hex_digest = [0u8; 64];
         if hex::encode_to_slice(Sha256::digest(buf.as_slice()), &mut hex_digest).is_ok()
             && hex_digest.as_slice() == self.hash.as_bytes()
@@ -231,26 +258,43 @@ fn one_json_value(text: &str) -> bool {
     serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
+/// An entry just appended: `before` and `after` as stored (canonical JSON text).
+#[derive(Debug)]
+pub(crate) struct Appended {
+    pub before: String,
+    pub after: String,
+}
+
 /// Appends `entry` to the chain inside the caller's transaction.
-pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: NewEntry) -> Result<AuditEntry> {
+///
+/// INVARIANT: `before` and `after` are serialized once, as canonical text ([`canonical_json`]),
+/// and that text is both what is hashed (spliced into the canonical form) and what is stored, so
+/// the stored hash is [`entry_hash`] of the entry and verification's fast path (the stored text
+/// spliced) always applies to entries this writes.
+pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: &NewEntry) -> Result<Appended> {
     let (last_seq, prev_hash) = tx.audit_head()?.unwrap_or((0, GENESIS_HASH.to_owned()));
-    let mut e = AuditEntry {
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let (before, after) = (canonical_json(&entry.before)?, canonical_json(&entry.after)?);
+    let mut row = StoredEntry {
         seq: last_seq + 1,
-        at,
-        actor_id: entry.actor_id,
-        action: entry.action.to_owned(),
-        project_id: entry.project_id,
-        object_type: entry.object_type.to_owned(),
-        object_id: entry.object_id,
-        before: entry.before,
-        after: entry.after,
-        reason: entry.reason,
-        prev_hash,
-        hash: String::new(),
+        at: &at,
+        actor_id: &entry.actor_id,
+        action: entry.action,
+        project_id: entry.project_id.as_deref(),
+        object_type: entry.object_type,
+        object_id: &entry.object_id,
+        before: &before,
+        after: &after,
+        reason: entry.reason.as_deref(),
+        prev_hash: &prev_hash,
+        hash: "",
     };
-    e.hash = entry_hash(&e)?;
-    tx.insert_audit(&e)?;
-    Ok(e)
+    let mut buf = Vec::with_capacity(256 + before.len() + after.len());
+    row.canonical_into(&mut buf);
+    let hash = hex::encode(Sha256::digest(&buf));
+    row.hash = &hash;
+    tx.insert_audit(&row)?;
+    Ok(Appended { before, after })
 }
 
 /// Result of a successful verification.
@@ -292,20 +336,7 @@ mod tests {
                 serde_json::to_string(&e.before).unwrap(),
                 serde_json::to_string(&e.after).unwrap(),
             );
-            let stored = StoredEntry {
-                seq: e.seq,
-                at: &at,
-                actor_id: &e.actor_id,
-                action: &e.action,
-                project_id: e.project_id.as_deref(),
-                object_type: &e.object_type,
-                object_id: &e.object_id,
-                before: &b,
-                after: &a,
-                reason: e.reason.as_deref(),
-                prev_hash: &e.prev_hash,
-                hash: &e.hash,
-            };
+            let stored = e.with_text(&at, &b, &a);
             let mut buf = Vec::new();
             assert!(stored.hash_matches(&mut buf).unwrap());
             assert_eq!(buf, canonical(&e).unwrap(), "{}", String::from_utf8_lossy(&buf));
@@ -349,6 +380,52 @@ mod tests {
             e.prev_hash,
         ]);
         assert_eq!(canonical(&e).unwrap(), serde_json::to_vec(&Sorted(&v)).unwrap());
+    }
+
+    /// `append` stores `before`/`after` as their canonical text and the hash of the spliced
+    /// form, which is `entry_hash` of the entry read back, chained to the one before.
+    #[test]
+    fn append_stores_the_canonical_text_it_hashed() {
+        use crate::store::Store as _;
+        let store = crate::store::SqliteStore::open(":memory:").unwrap();
+        let new = |i: i64| NewEntry {
+            actor_id: "alice".into(),
+            action: "deployment.requested",
+            project_id: Some("p".into()),
+            object_type: "deployment",
+            object_id: format!("d-{i}"),
+            // Keys inserted out of order, nested, with escapes and a float.
+            before: serde_json::json!({ "z": {"y": 1, "b": [2.5, "q\"\u{2}"]}, "a": null }),
+            after: if i == 1 { serde_json::Value::Null } else { serde_json::json!({ "status": "approved", "i": i }) },
+            reason: (i == 2).then(|| "because \"so\"".to_owned()),
+        };
+        let t0 = DateTime::parse_from_rfc3339("2026-01-15T09:00:00.5Z").unwrap().with_timezone(&Utc);
+        for i in 1..=2 {
+            let appended = store.write(&mut |tx| append(tx, t0, &new(i)).map(drop));
+            appended.unwrap();
+        }
+        store
+            .read(&mut |tx| {
+                let entries = tx.audit_page(0, 10)?;
+                assert_eq!(entries.len(), 2);
+                assert_eq!(entries[1].prev_hash, entries[0].hash);
+                for e in &entries {
+                    assert_eq!(entry_hash(e)?, e.hash);
+                }
+                let mut buf = Vec::new();
+                let mut seen = 0;
+                tx.audit_scan(0, 10, &mut |stored| {
+                    let e = stored.parsed();
+                    assert_eq!(stored.before, canonical_json(&e.before)?);
+                    assert_eq!(stored.after, canonical_json(&e.after)?);
+                    assert!(stored.hash_matches(&mut buf)?);
+                    seen += 1;
+                    Ok(())
+                })?;
+                assert_eq!(seen, 2);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -38,6 +38,27 @@ pub struct Event {
     pub signature: Option<String>,
 }
 
+/// An event as the store appends it: the store gives its `seq`; the payload is its JSON text.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// Stable unique id (UUIDv7).
+    pub id: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What happened (see [`Event::kind`]).
+    pub kind: &'a str,
+    /// Project concerned.
+    pub project_id: Option<&'a str>,
+    /// Kind of object.
+    pub object_type: &'a str,
+    /// Object id.
+    pub object_id: &'a str,
+    /// Who caused it.
+    pub actor_id: &'a str,
+    /// `{ after, before, reason }` as JSON text.
+    pub payload: &'a str,
+}
+
 /// The event kind for an audit action (`deployment.started` is published as `.deploying`).
 pub(crate) fn kind_for(action: &str) -> &str {
     match action {

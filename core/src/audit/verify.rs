@@ -564,7 +564,7 @@ mod tests {
                 after: serde_json::json!({ "i": i }),
                 reason: None,
             };
-            spy.write(&mut |tx| super::super::append(tx, chrono::Utc::now(), entry.clone()).map(drop)).unwrap();
+            spy.write(&mut |tx| super::super::append(tx, chrono::Utc::now(), &entry).map(drop)).unwrap();
         }
         assert!(!spy.inner.read_apart(&mut |_| Ok(())).unwrap());
         let v = verify_store_with(&spy, 2).unwrap();
@@ -573,9 +573,10 @@ mod tests {
         // A sixth entry linked to the fourth: found by the walk from the start.
         spy.inner
             .write(&mut |tx| {
-                let mut e = tx.audit_page(4, 1)?.remove(0);
-                e.seq = 6;
-                tx.insert_audit(&e)
+                let e = tx.audit_page(4, 1)?.remove(0);
+                let (at, before, after) =
+                    (e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), e.before.to_string(), e.after.to_string());
+                tx.insert_audit(&StoredEntry { seq: 6, ..e.with_text(&at, &before, &after) })
             })
             .unwrap();
         match verify_store_with(&spy, 2) {

@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, NewEntry};
 use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
-use crate::events::{self, Event, Subscriber};
+use crate::events::{self, Event, NewEvent, Subscriber};
 use crate::model::{AUTO_APPROVER, Actor, Deployment, Environment, Project};
 use crate::store::{ChangePeople, Store, StoreTx};
 use crate::validation::Validator;
@@ -211,34 +211,34 @@ fn record(
     after: serde_json::Value,
     reason: Option<&str>,
 ) -> Result<()> {
-    let entry = audit::append(
-        tx,
-        at,
-        NewEntry {
-            actor_id: actor.to_owned(),
-            action,
-            project_id: Some(project.to_owned()),
-            object_type: object.0,
-            object_id: object.1.to_owned(),
-            before,
-            after,
-            reason: reason.map(str::to_owned),
-        },
-    )?;
-    // INVARIANT: one event per audit entry, in the same transaction (the outbox).
-    let event = Event {
-        seq: 0,
-        id: uuid::Uuid::now_v7().to_string(),
-        at,
-        kind: events::kind_for(action).to_owned(),
-        project_id: entry.project_id,
-        object_type: entry.object_type,
-        object_id: entry.object_id,
-        actor_id: entry.actor_id,
-        payload: serde_json::json!({ "before": entry.before, "after": entry.after, "reason": entry.reason }),
-        signature: None,
+    let entry = NewEntry {
+        actor_id: actor.to_owned(),
+        action,
+        project_id: Some(project.to_owned()),
+        object_type: object.0,
+        object_id: object.1.to_owned(),
+        before,
+        after,
+        reason: reason.map(str::to_owned),
     };
-    tx.insert_event(&event).map(|_| ())
+    let appended = audit::append(tx, at, &entry)?;
+    // INVARIANT: one event per audit entry, in the same transaction (the outbox). Its payload is
+    // `{ after, before, reason }` spliced from the entry's stored text (keys in byte order, as
+    // the entry's canonical JSON), not serialized again.
+    let reason = serde_json::to_string(&entry.reason).map_err(|e| Error::storage(format!("cannot serialize event: {e}")))?;
+    let payload = format!(r#"{{"after":{},"before":{},"reason":{reason}}}"#, appended.after, appended.before);
+    let id = uuid::Uuid::now_v7().to_string();
+    tx.insert_event(&NewEvent {
+        id: &id,
+        at,
+        kind: events::kind_for(action),
+        project_id: Some(project),
+        object_type: object.0,
+        object_id: object.1,
+        actor_id: actor,
+        payload: &payload,
+    })
+    .map(|_| ())
 }
 
 /// The audit view of a deployment (secrets are already redacted in its snapshot).

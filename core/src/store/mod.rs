@@ -12,6 +12,7 @@ mod postgres_records;
 mod postgres_tx;
 mod shm;
 mod sqlite;
+mod sqlite_memo;
 mod sqlite_outbox;
 #[cfg(test)]
 mod sqlite_plans;
@@ -144,8 +145,8 @@ pub trait StoreTx {
 
     /// Sequence and hash of the last audit entry.
     fn audit_head(&self) -> Result<Option<(i64, String)>>;
-    /// Appends an audit entry and moves the head.
-    fn insert_audit(&self, e: &AuditEntry) -> Result<()>;
+    /// Appends an audit entry (every field as its stored text) and moves the head.
+    fn insert_audit(&self, e: &crate::audit::StoredEntry<'_>) -> Result<()>;
     /// Entries with `seq > after`, in order, at most `limit`.
     fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
     /// The same entries as [`StoreTx::audit_page`], as stored (text, unparsed), each passed to
@@ -158,20 +159,7 @@ pub trait StoreTx {
                 serde_json::to_string(&e.before).unwrap_or_default(),
                 serde_json::to_string(&e.after).unwrap_or_default(),
             );
-            f(&crate::audit::StoredEntry {
-                seq: e.seq,
-                at: &at,
-                actor_id: &e.actor_id,
-                action: &e.action,
-                project_id: e.project_id.as_deref(),
-                object_type: &e.object_type,
-                object_id: &e.object_id,
-                before: &before,
-                after: &after,
-                reason: e.reason.as_deref(),
-                prev_hash: &e.prev_hash,
-                hash: &e.hash,
-            })?;
+            f(&e.with_text(&at, &before, &after))?;
             n += 1;
         }
         Ok(n)
@@ -180,7 +168,7 @@ pub trait StoreTx {
     fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>>;
 
     /// Appends an event to the outbox; returns its sequence number.
-    fn insert_event(&self, e: &Event) -> Result<i64>;
+    fn insert_event(&self, e: &crate::events::NewEvent<'_>) -> Result<i64>;
     /// Events with `seq > after` (of one project, or all), in order, at most `limit`.
     fn events_after(&self, project: Option<&str>, after: i64, limit: u32) -> Result<Vec<Event>>;
     /// The sequence number of the last event (0 when there is none).

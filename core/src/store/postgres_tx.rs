@@ -14,7 +14,7 @@ use super::postgres_records as rec;
 use super::{ChangePeople, LogLine, Record, StoreTx};
 use crate::audit::{AuditEntry, StoredEntry};
 use crate::error::{Error, Result};
-use crate::events::Event;
+use crate::events::{Event, NewEvent};
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
 pub(super) type Param<'a> = &'a (dyn ToSql + Sync);
@@ -406,20 +406,22 @@ impl StoreTx for PgTx<'_> {
         Ok(row.map(|r| Ok::<_, ::postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
     }
 
-    fn insert_audit(&self, e: &AuditEntry) -> Result<()> {
-        super::check_stored_text("an audit reason", e.reason.as_deref().unwrap_or(""))?;
+    fn insert_audit(&self, e: &StoredEntry<'_>) -> Result<()> {
+        super::check_stored_text("an audit reason", e.reason.unwrap_or(""))?;
+        super::check_stored_text("a record", e.before)?;
+        super::check_stored_text("a record", e.after)?;
         self.exec(
             &format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
             &[
                 &e.seq,
-                &e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                &e.at,
                 &e.actor_id,
                 &e.action,
                 &e.project_id,
                 &e.object_type,
                 &e.object_id,
-                &to_doc(&e.before)?,
-                &to_doc(&e.after)?,
+                &e.before,
+                &e.after,
                 &e.reason,
                 &e.prev_hash,
                 &e.hash,
@@ -462,12 +464,13 @@ impl StoreTx for PgTx<'_> {
         )
     }
 
-    fn insert_event(&self, e: &Event) -> Result<i64> {
+    fn insert_event(&self, e: &NewEvent<'_>) -> Result<i64> {
+        super::check_stored_text("a record", e.payload)?;
         self.insert_seq(
             "events",
             "INSERT INTO events (seq, id, at, kind, project_id, object_type, object_id, actor_id, payload)
              SELECT s.value, $1::text, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text FROM s RETURNING seq",
-            &[&e.id, &micros(e.at), &e.kind, &e.project_id, &e.object_type, &e.object_id, &e.actor_id, &to_doc(&e.payload)?],
+            &[&e.id, &micros(e.at), &e.kind, &e.project_id, &e.object_type, &e.object_id, &e.actor_id, &e.payload],
         )
     }
 

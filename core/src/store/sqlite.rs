@@ -12,6 +12,7 @@ use rusqlite_migration::{M, Migrations};
 
 use super::checkpoint::{Checkpointer, SAFETY_NET_PAGES, nudge_due};
 use super::shm::{STAMP_LEN, ShmWatch};
+use super::sqlite_memo::DocMemo;
 use super::sqlite_tx::SqliteTx;
 use super::{ChangeStamp, Store, StoreTx};
 use crate::error::{Error, Result};
@@ -108,6 +109,8 @@ pub struct SqliteStore {
     watch: Watch,
     /// The WAL's length (frames) when this store last woke the checkpointer (see `run`).
     nudged_at: AtomicU32,
+    /// Records parsed from their stored text, shared by the connections (`sqlite_memo.rs`).
+    memo: DocMemo,
 }
 
 /// How [`SqliteStore`] notices commits by other connections and processes.
@@ -158,6 +161,7 @@ impl SqliteStore {
                 generation: AtomicU64::new(0),
                 watch: Watch::Memory,
                 nudged_at: AtomicU32::new(0),
+                memo: DocMemo::default(),
             });
         }
         let reader = Connection::open(path)?;
@@ -187,6 +191,7 @@ impl SqliteStore {
             generation: AtomicU64::new(0),
             watch,
             nudged_at: AtomicU32::new(0),
+            memo: DocMemo::default(),
         })
     }
 
@@ -212,7 +217,7 @@ impl SqliteStore {
         let activated = Cell::new(false);
         let out = (|| {
             let tx = conn.transaction_with_behavior(behavior)?;
-            f(&SqliteTx(&tx, &activated))?;
+            f(&SqliteTx(&tx, &activated, &self.memo))?;
             if commit {
                 tx.commit()?;
             }

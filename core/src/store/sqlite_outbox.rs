@@ -4,9 +4,9 @@
 
 use rusqlite::{Connection, params};
 
-use super::sqlite_tx::{from_doc, from_micros, micros, to_doc};
+use super::sqlite_tx::{from_doc, from_micros, micros};
 use crate::error::Result;
-use crate::events::Event;
+use crate::events::{Event, NewEvent};
 
 /// A page of the outbox from each of its tables, in `seq` order: `events` holds what was written
 /// before SQLite migration 11 and takes no more rows; `outbox` holds every event since, each
@@ -25,8 +25,8 @@ const INSERT: &str = "INSERT INTO outbox (seq, id, at, kind, project_id, object_
              ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 /// Appends `e` (see [`INSERT`]); returns its seq.
-pub(super) fn insert(c: &Connection, e: &Event) -> Result<i64> {
-    let payload = to_doc(&e.payload)?;
+pub(super) fn insert(c: &Connection, e: &NewEvent<'_>) -> Result<i64> {
+    super::check_stored_text("a record", e.payload)?;
     c.prepare_cached(INSERT)?.execute(params![
         e.id,
         micros(e.at),
@@ -35,7 +35,7 @@ pub(super) fn insert(c: &Connection, e: &Event) -> Result<i64> {
         e.object_type,
         e.object_id,
         e.actor_id,
-        payload
+        e.payload
     ])?;
     Ok(c.last_insert_rowid())
 }

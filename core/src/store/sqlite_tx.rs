@@ -7,14 +7,16 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
+use super::sqlite_memo::{DocMemo, Memoized};
 use super::{ChangePeople, LogLine, Record, StoreTx, sqlite_outbox as outbox, sqlite_records as rec, sqlite_snapshots as snap};
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, StoredEntry};
 use crate::error::{Error, Result};
-use crate::events::Event;
+use crate::events::{Event, NewEvent};
 use crate::model::{ActiveEntry, Deployment, DeploymentFilter, DeploymentStatus, Environment, HistoryEntry, Project, Version};
 
-/// A transaction: the connection, and whether `apply_activation` ran in it.
-pub(super) struct SqliteTx<'a>(pub(super) &'a Connection, pub(super) &'a Cell<bool>);
+/// A transaction: the connection, whether `apply_activation` ran in it, and the store's parsed
+/// records.
+pub(super) struct SqliteTx<'a>(pub(super) &'a Connection, pub(super) &'a Cell<bool>, pub(super) &'a DocMemo);
 
 pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
@@ -84,6 +86,11 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String, Str
 
 const AUDIT_COLS: &str = "seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash, hash";
 
+/// Appends an audit row (the columns of [`AUDIT_COLS`]).
+const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash, hash)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
 /// Finishes rows read by [`audit_row`]: parses the timestamp and the before/after JSON.
 ///
 /// INVARIANT: an unreadable field is kept as its raw text (timestamp: the epoch), which can never
@@ -112,11 +119,21 @@ impl SqliteTx<'_> {
         let s: Option<String> = st.query_row(p, |r| r.get(0)).optional()?;
         s.map(|s| from_doc(&s)).transpose()
     }
+
+    /// [`Self::one_doc`] for a record the memo holds (see `sqlite_memo.rs`).
+    fn one_memo<T: Memoized>(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Option<T>> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let mut rows = st.query(p)?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        // The text borrowed from the row: a hit copies nothing but the clone.
+        let text = row.get_ref(0)?.as_str().map_err(|e| Error::storage(format!("stored record is unreadable: {e}")))?;
+        T::slots(self.2).parse(text).map(Some)
+    }
 }
 
 impl StoreTx for SqliteTx<'_> {
     fn project(&self, id: &str) -> Result<Option<Project>> {
-        self.one_doc("SELECT doc FROM projects WHERE id = ?1", &[&id])
+        self.one_memo("SELECT doc FROM projects WHERE id = ?1", &[&id])
     }
 
     fn insert_project(&self, p: &Project) -> Result<()> {
@@ -128,7 +145,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn environment(&self, project: &str, name: &str) -> Result<Option<Environment>> {
-        self.one_doc("SELECT doc FROM environments WHERE project_id = ?1 AND name = ?2", &[&project, &name])
+        self.one_memo("SELECT doc FROM environments WHERE project_id = ?1 AND name = ?2", &[&project, &name])
     }
 
     fn environments(&self, project: &str) -> Result<Vec<Environment>> {
@@ -160,7 +177,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn version(&self, project: &str, entity_type: &str, entity_id: &str, tag: &str) -> Result<Option<Version>> {
-        self.one_doc(
+        self.one_memo(
             "SELECT doc FROM versions WHERE project_id = ?1 AND entity_type = ?2 AND entity_id = ?3 AND version_tag = ?4",
             &[&project, &entity_type, &entity_id, &tag],
         )
@@ -410,21 +427,22 @@ impl StoreTx for SqliteTx<'_> {
         Ok(st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
     }
 
-    fn insert_audit(&self, e: &AuditEntry) -> Result<()> {
-        super::check_stored_text("an audit reason", e.reason.as_deref().unwrap_or(""))?;
-        let json = |v: &serde_json::Value| to_doc(v);
+    fn insert_audit(&self, e: &StoredEntry<'_>) -> Result<()> {
+        super::check_stored_text("an audit reason", e.reason.unwrap_or(""))?;
+        super::check_stored_text("a record", e.before)?;
+        super::check_stored_text("a record", e.after)?;
         self.0
-            .prepare_cached(&format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"))?
+            .prepare_cached(INSERT_AUDIT)?
             .execute(params![
                 e.seq,
-                e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                e.at,
                 e.actor_id,
                 e.action,
                 e.project_id,
                 e.object_type,
                 e.object_id,
-                json(&e.before)?,
-                json(&e.after)?,
+                e.before,
+                e.after,
                 e.reason,
                 e.prev_hash,
                 e.hash
@@ -493,7 +511,7 @@ impl StoreTx for SqliteTx<'_> {
         audit_finish(rows)
     }
 
-    fn insert_event(&self, e: &Event) -> Result<i64> {
+    fn insert_event(&self, e: &NewEvent<'_>) -> Result<i64> {
         outbox::insert(self.0, e)
     }
 
