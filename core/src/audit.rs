@@ -84,6 +84,15 @@ impl Serialize for Sorted<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
         match self.0 {
+            // serde_json's own map (a `BTreeMap` unless its `preserve_order` feature is on)
+            // iterates in key order: checking that is cheaper than collecting and sorting.
+            serde_json::Value::Object(m) if m.keys().is_sorted() => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, &Sorted(v))?;
+                }
+                map.end()
+            }
             serde_json::Value::Object(m) => {
                 let mut entries: Vec<(&String, &serde_json::Value)> = m.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
