@@ -63,7 +63,8 @@ impl AuditEntry {
     }
 }
 
-/// An entry before it is sequenced and hashed.
+/// An entry before it is sequenced and hashed; `before` and `after` are canonical JSON text
+/// ([`canonical_json`], or the same text written another way).
 #[derive(Debug, Clone)]
 pub(crate) struct NewEntry {
     pub actor_id: String,
@@ -71,8 +72,8 @@ pub(crate) struct NewEntry {
     pub project_id: Option<String>,
     pub object_type: &'static str,
     pub object_id: String,
-    pub before: serde_json::Value,
-    pub after: serde_json::Value,
+    pub before: String,
+    pub after: String,
     pub reason: Option<String>,
 }
 
@@ -126,7 +127,7 @@ fn canonical(e: &AuditEntry) -> Result<Vec<u8>> {
 }
 
 /// The canonical text of a `before` or `after` value: compact JSON, object keys in byte order.
-fn canonical_json(v: &serde_json::Value) -> Result<String> {
+pub(crate) fn canonical_json(v: &serde_json::Value) -> Result<String> {
     serde_json::to_string(&Sorted(v)).map_err(|err| Error::storage(format!("cannot serialize audit entry: {err}")))
 }
 
@@ -267,23 +268,15 @@ fn one_json_value(text: &str) -> bool {
     serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
-/// An entry just appended: `before` and `after` as stored (canonical JSON text).
-#[derive(Debug)]
-pub(crate) struct Appended {
-    pub before: String,
-    pub after: String,
-}
-
 /// Appends `entry` to the chain inside the caller's transaction.
 ///
-/// INVARIANT: `before` and `after` are serialized once, as canonical text ([`canonical_json`]),
-/// and that text is both what is hashed (spliced into the canonical form) and what is stored, so
-/// the stored hash is [`entry_hash`] of the entry and verification's fast path (the stored text
+/// INVARIANT: `entry.before` and `entry.after` are canonical text ([`canonical_json`]), and that
+/// text is both what is hashed (spliced into the canonical form) and what is stored, so the
+/// stored hash is [`entry_hash`] of the entry and verification's fast path (the stored text
 /// spliced) always applies to entries this writes.
-pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: &NewEntry) -> Result<Appended> {
+pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: &NewEntry) -> Result<()> {
     let (last_seq, prev_hash) = tx.audit_head()?.unwrap_or((0, GENESIS_HASH.to_owned()));
     let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let (before, after) = (canonical_json(&entry.before)?, canonical_json(&entry.after)?);
     let mut row = StoredEntry {
         seq: last_seq + 1,
         at: &at,
@@ -292,18 +285,17 @@ pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: &NewEntry) -> R
         project_id: entry.project_id.as_deref(),
         object_type: entry.object_type,
         object_id: &entry.object_id,
-        before: &before,
-        after: &after,
+        before: &entry.before,
+        after: &entry.after,
         reason: entry.reason.as_deref(),
         prev_hash: &prev_hash,
         hash: "",
     };
-    let mut buf = Vec::with_capacity(256 + before.len() + after.len());
+    let mut buf = Vec::with_capacity(256 + entry.before.len() + entry.after.len());
     row.canonical_into(&mut buf);
     let hash = hex::encode(Sha256::digest(&buf));
     row.hash = &hash;
-    tx.insert_audit(&row)?;
-    Ok(Appended { before, after })
+    tx.insert_audit(&row)
 }
 
 /// Result of a successful verification.
@@ -404,14 +396,13 @@ mod tests {
             object_type: "deployment",
             object_id: format!("d-{i}"),
             // Keys inserted out of order, nested, with escapes and a float.
-            before: serde_json::json!({ "z": {"y": 1, "b": [2.5, "q\"\u{2}"]}, "a": null }),
-            after: if i == 1 { serde_json::Value::Null } else { serde_json::json!({ "status": "approved", "i": i }) },
+            before: canonical_json(&serde_json::json!({ "z": {"y": 1, "b": [2.5, "q\"\u{2}"]}, "a": null })).unwrap(),
+            after: if i == 1 { "null".into() } else { canonical_json(&serde_json::json!({ "status": "approved", "i": i })).unwrap() },
             reason: (i == 2).then(|| "because \"so\"".to_owned()),
         };
         let t0 = DateTime::parse_from_rfc3339("2026-01-15T09:00:00.5Z").unwrap().with_timezone(&Utc);
         for i in 1..=2 {
-            let appended = store.write(&mut |tx| append(tx, t0, &new(i)).map(drop));
-            appended.unwrap();
+            store.write(&mut |tx| append(tx, t0, &new(i))).unwrap();
         }
         store
             .read(&mut |tx| {

@@ -35,7 +35,7 @@ use crate::audit::{self, NewEntry};
 use crate::clock::{Clock, SystemClock, now_micros};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, NewEvent, Subscriber};
-use crate::model::{AUTO_APPROVER, Actor, Deployment, Environment, Project};
+use crate::model::{AUTO_APPROVER, Actor, Deployment, DeploymentStatus, Environment, ItemStatus, Project};
 use crate::store::{ChangePeople, Store, StoreTx};
 use crate::validation::Validator;
 
@@ -198,6 +198,18 @@ fn snapshot<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
+/// What an audit entry's `before` or `after` is made from.
+pub(super) trait AuditJson {
+    /// Its canonical JSON text (compact, object keys in byte order: `audit::canonical_json`).
+    fn into_canonical(self) -> Result<String>;
+}
+
+impl AuditJson for serde_json::Value {
+    fn into_canonical(self) -> Result<String> {
+        audit::canonical_json(&self)
+    }
+}
+
 /// Appends an audit entry for `actor` inside `tx`.
 #[expect(clippy::too_many_arguments, reason = "one audit entry has this many parts")]
 fn record(
@@ -207,8 +219,8 @@ fn record(
     action: &'static str,
     project: &str,
     object: (&'static str, &str),
-    before: serde_json::Value,
-    after: serde_json::Value,
+    before: impl AuditJson,
+    after: impl AuditJson,
     reason: Option<&str>,
 ) -> Result<()> {
     let entry = NewEntry {
@@ -217,16 +229,16 @@ fn record(
         project_id: Some(project.to_owned()),
         object_type: object.0,
         object_id: object.1.to_owned(),
-        before,
-        after,
+        before: before.into_canonical()?,
+        after: after.into_canonical()?,
         reason: reason.map(str::to_owned),
     };
-    let appended = audit::append(tx, at, &entry)?;
+    audit::append(tx, at, &entry)?;
     // INVARIANT: one event per audit entry, in the same transaction (the outbox). Its payload is
     // `{ after, before, reason }` spliced from the entry's stored text (keys in byte order, as
     // the entry's canonical JSON), not serialized again.
     let reason = serde_json::to_string(&entry.reason).map_err(|e| Error::storage(format!("cannot serialize event: {e}")))?;
-    let payload = format!(r#"{{"after":{},"before":{},"reason":{reason}}}"#, appended.after, appended.before);
+    let payload = format!(r#"{{"after":{},"before":{},"reason":{reason}}}"#, entry.after, entry.before);
     let id = uuid::Uuid::now_v7().to_string();
     tx.insert_event(&NewEvent {
         id: &id,
@@ -242,16 +254,54 @@ fn record(
 }
 
 /// The audit view of a deployment (secrets are already redacted in its snapshot).
-fn deployment_audit(d: &Deployment) -> serde_json::Value {
-    serde_json::json!({
-        "status": d.status,
-        "revision": d.revision,
-        "content_hash": d.content_hash,
-        "items": d.items.iter().map(|i| serde_json::json!({
-            "entity_type": i.entity_type, "entity_id": i.entity_id, "version_tag": i.version_tag,
-            "status": i.status, "error_message": i.error_message, "previous_version": i.previous_version,
-        })).collect::<Vec<_>>(),
-    })
+///
+/// INVARIANT: the fields here and in [`ItemAudit`] are declared in the byte order of their
+/// names, so serde_json writes this struct as canonical JSON: the text `audit::canonical_json`
+/// gives for the same object built as a JSON value (test `deployment_audit_is_canonical`).
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct DeploymentAudit {
+    content_hash: String,
+    items: Vec<ItemAudit>,
+    revision: i64,
+    status: DeploymentStatus,
+}
+
+/// One item in [`DeploymentAudit`] (fields in byte order of their names).
+#[derive(Debug, Clone, Serialize)]
+struct ItemAudit {
+    entity_id: String,
+    entity_type: String,
+    error_message: Option<String>,
+    previous_version: Option<String>,
+    status: ItemStatus,
+    version_tag: Option<String>,
+}
+
+impl AuditJson for DeploymentAudit {
+    fn into_canonical(self) -> Result<String> {
+        serde_json::to_string(&self).map_err(|e| Error::storage(format!("cannot serialize audit entry: {e}")))
+    }
+}
+
+/// The audit view of `d`.
+fn deployment_audit(d: &Deployment) -> DeploymentAudit {
+    DeploymentAudit {
+        content_hash: d.content_hash.clone(),
+        items: d
+            .items
+            .iter()
+            .map(|i| ItemAudit {
+                entity_id: i.entity_id.clone(),
+                entity_type: i.entity_type.clone(),
+                error_message: i.error_message.clone(),
+                previous_version: i.previous_version.clone(),
+                status: i.status,
+                version_tag: i.version_tag.clone(),
+            })
+            .collect(),
+        revision: d.revision,
+        status: d.status,
+    }
 }
 
 /// SHA-256 over the items (with their catalog digests) and the environment's configuration.
@@ -309,5 +359,47 @@ fn require_role(actor: &Actor, roles: &[String], what: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Forbidden(format!("actor `{}` may not {what}: needs one of the roles {}", actor.id, crate::policy::quoted(roles))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The audit view written from its struct is the canonical JSON of the same object built as
+    /// a JSON value (what the trail held before the struct), for every shape of item.
+    #[test]
+    fn deployment_audit_is_canonical() {
+        let mut d: Deployment = serde_json::from_str(include_str!("../../tests/fixtures/deployment.json")).unwrap();
+        let as_value = |d: &Deployment| {
+            serde_json::json!({
+                "status": d.status,
+                "revision": d.revision,
+                "content_hash": d.content_hash,
+                "items": d.items.iter().map(|i| serde_json::json!({
+                    "entity_type": i.entity_type, "entity_id": i.entity_id, "version_tag": i.version_tag,
+                    "status": i.status, "error_message": i.error_message, "previous_version": i.previous_version,
+                })).collect::<Vec<_>>(),
+            })
+        };
+        let mut second = d.items[0].clone();
+        second.entity_id = "q\"uo\\te\u{1}é".into();
+        second.version_tag = None;
+        second.previous_version = None;
+        second.error_message = Some("failed: `x`\n".into());
+        second.status = ItemStatus::Failed;
+        d.items.push(second);
+        for (status, revision, items) in
+            [(DeploymentStatus::Pending, 1, 2), (DeploymentStatus::Failed, -3, 1), (DeploymentStatus::Deployed, i64::MAX, 0)]
+        {
+            d.status = status;
+            d.revision = revision;
+            let mut d = d.clone();
+            d.items.truncate(items);
+            let want = audit::canonical_json(&as_value(&d)).unwrap();
+            assert_eq!(deployment_audit(&d).into_canonical().unwrap(), want);
+            // Nested in a JSON value (guided executions), it is the same object.
+            assert_eq!(serde_json::to_value(deployment_audit(&d)).unwrap(), as_value(&d));
+        }
     }
 }
