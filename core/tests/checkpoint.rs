@@ -1,6 +1,6 @@
 //! Checkpoints run on the store's background thread: once per 1,000 frames appended to the WAL,
 //! the store's commits wake it and it copies the WAL back into the database while commands go on;
-//! the write connection's own automatic checkpoint only runs at 10,000 pages (a safety net).
+//! the write connection's own automatic checkpoint only runs at 30,000 pages (a safety net).
 //! Watched from outside through the WAL-index in `<db>-shm`: `mxFrame` (the WAL's length) and
 //! `nBackfill` (how much of it is in the database file).
 

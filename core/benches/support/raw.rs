@@ -72,8 +72,8 @@ fn connect(path: &str, stock_vfs: bool) -> Connection {
     conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
     conn.pragma_update(None, "foreign_keys", "ON").unwrap();
     // The engine checkpoints on a background thread and keeps SQLite's automatic checkpoint
-    // at 10,000 pages as a safety net; the floor has no thread, so it keeps only the net.
-    conn.pragma_update(None, "wal_autocheckpoint", 10_000).unwrap();
+    // at 30,000 pages as a safety net; the floor has no thread, so it keeps only the net.
+    conn.pragma_update(None, "wal_autocheckpoint", 30_000).unwrap();
     conn
 }
 

@@ -24,9 +24,16 @@ use rusqlite::Connection;
 /// WAL frames appended between two wakeups of the checkpointer (SQLite's default threshold).
 pub(super) const NUDGE_FRAMES: u32 = 1_000;
 
-/// The write connection's own automatic checkpoint while a checkpointer runs: only if it falls
-/// far behind (40 MiB of WAL with 4 KiB pages).
-pub(super) const SAFETY_NET_PAGES: i64 = 10_000;
+/// The write connection's own automatic checkpoint while a checkpointer runs (120 MiB of WAL with
+/// 4 KiB pages).
+///
+/// Under steady writes this is also when the WAL restarts: a passive checkpoint never copies the
+/// frames appended while it runs, and a WAL restarts only once all of them are copied, so it is
+/// the writer, here, that finishes each cycle (syncing the WAL and the database on the command
+/// path, ~5 ms). At 30,000 frames that is once per ~450 lifecycles instead of ~150 at 10,000:
+/// +6 % lifecycles a second in 8 of 8 alternating pairs, and 60,000 gained nothing more
+/// (docs/performance.md, round 10).
+pub(super) const SAFETY_NET_PAGES: i64 = 30_000;
 
 /// Whether a commit that left the WAL `frames` long should wake the checkpointer: once per
 /// [`NUDGE_FRAMES`] frames appended since the last time (`nudged_at`, updated when it says yes).
