@@ -238,3 +238,21 @@ def test_callback_records_are_exact(engine: Engine) -> None:
 def test_timestamps_keep_the_core_precision() -> None:
     for text in ("2026-01-15T09:00:00Z", "2026-01-15T09:00:00.500Z", "2026-01-15T09:00:00.123456Z"):
         assert deploygov.Project.from_dict({"id": "p", "tenant": "t", "name": "n", "created_at": text}).to_dict()["created_at"] == text
+
+
+def test_the_usual_timestamp_form_reads_as_the_general_path_does() -> None:
+    from datetime import datetime, timezone
+
+    from deploygov._codec import parse_time
+
+    for text, expected in (
+        ("2026-01-15T09:00:00.123456Z", datetime(2026, 1, 15, 9, 0, 0, 123456, tzinfo=timezone.utc)),
+        ("2026-01-15T09:00:00.123456+00:00", datetime(2026, 1, 15, 9, 0, 0, 123456, tzinfo=timezone.utc)),
+        ("2026-01-15T10:00:00.123456+01:00", datetime(2026, 1, 15, 9, 0, 0, 123456, tzinfo=timezone.utc)),
+        ("2026-01-15T09:00:00.1234567Z", datetime(2026, 1, 15, 9, 0, 0, 123456, tzinfo=timezone.utc)),
+    ):
+        got = parse_time(text)
+        assert got == expected and got.tzinfo == timezone.utc, text
+    for bad in ("2026-02-30T09:00:00.123456Z", "2026-01-15T09:00:00.12345aZ", "2026-01-15 09:00:00.123456Z"):
+        with pytest.raises(ValueError):
+            parse_time(bad)

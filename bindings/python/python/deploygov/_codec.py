@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import enum
 import re
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Optional, TypeVar
@@ -17,6 +18,10 @@ from typing import Any, Callable, ClassVar, Optional, TypeVar
 __all__ = ["Record", "format_time", "json_name", "parse_time", "to_json"]
 
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+# ``datetime.fromisoformat`` reads a trailing ``Z`` as UTC from Python 3.11 on.
+_ISO_Z = sys.version_info >= (3, 11)
 
 
 def parse_time(text: object) -> datetime:
@@ -27,6 +32,13 @@ def parse_time(text: object) -> datetime:
     if m is None:
         raise ValueError(f"`{text}` is not an RFC 3339 timestamp")
     base, fraction, zone = m.groups()
+    if _ISO_Z and zone == "Z" and fraction is not None and len(fraction) == 7:
+        # The core's usual form (microseconds, ``Z``) read as it is: the text built below would
+        # differ only by ``+00:00`` for ``Z``, which ``fromisoformat`` reads alike.
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # the general path gives the error in its words
     micros = (fraction or ".")[1:7].ljust(6, "0")
     zone = "+00:00" if zone == "Z" else zone
     return datetime.fromisoformat(f"{base}.{micros}{zone}").astimezone(timezone.utc)
