@@ -12,6 +12,7 @@ mod postgres_records;
 mod postgres_tx;
 mod shm;
 mod sqlite;
+mod sqlite_audit;
 mod sqlite_memo;
 mod sqlite_outbox;
 #[cfg(test)]

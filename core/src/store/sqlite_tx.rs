@@ -8,7 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
 use super::sqlite_memo::{DocMemo, Memoized};
-use super::{ChangePeople, LogLine, Record, StoreTx, sqlite_outbox as outbox, sqlite_records as rec, sqlite_snapshots as snap};
+use super::{
+    ChangePeople, LogLine, Record, StoreTx, sqlite_audit as audit, sqlite_outbox as outbox, sqlite_records as rec, sqlite_snapshots as snap,
+};
 use crate::audit::{AuditEntry, StoredEntry};
 use crate::error::{Error, Result};
 use crate::events::{Event, NewEvent};
@@ -37,7 +39,7 @@ pub(super) fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
 }
 
 /// Maps a uniqueness violation to `conflict` with `msg`.
-fn unique(e: rusqlite::Error, msg: impl FnOnce() -> String) -> Error {
+pub(super) fn unique(e: rusqlite::Error, msg: impl FnOnce() -> String) -> Error {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => Error::Conflict(msg()),
         _ => e.into(),
@@ -65,47 +67,6 @@ pub(super) const IN_FLIGHT: &str = "SELECT doc FROM deployments
      WHERE status IN ('pending', 'approved', 'deploying', 'paused') AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
 
 const HISTORY_COLS: &str = "seq, environment, entity_type, entity_id, version_tag, deployment_id, at";
-
-fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String, String, String)> {
-    let e = AuditEntry {
-        seq: r.get(0)?,
-        at: DateTime::<Utc>::UNIX_EPOCH,
-        actor_id: r.get(2)?,
-        action: r.get(3)?,
-        project_id: r.get(4)?,
-        object_type: r.get(5)?,
-        object_id: r.get(6)?,
-        before: serde_json::Value::Null,
-        after: serde_json::Value::Null,
-        reason: r.get(9)?,
-        prev_hash: r.get(10)?,
-        hash: r.get(11)?,
-    };
-    Ok((e, r.get(1)?, r.get(7)?, r.get(8)?))
-}
-
-const AUDIT_COLS: &str = "seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash, hash";
-
-/// Appends an audit row (the columns of [`AUDIT_COLS`]).
-const INSERT_AUDIT: &str =
-    "INSERT INTO audit_log (seq, at, actor_id, action, project_id, object_type, object_id, before, after, reason, prev_hash, hash)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-
-/// Finishes rows read by [`audit_row`]: parses the timestamp and the before/after JSON.
-///
-/// INVARIANT: an unreadable field is kept as its raw text (timestamp: the epoch), which can never
-/// hash to the stored value, so verification reports the row at its own position in the chain.
-fn audit_finish(rows: Vec<(AuditEntry, String, String, String)>) -> Result<Vec<AuditEntry>> {
-    Ok(rows
-        .into_iter()
-        .map(|(mut e, at, before, after)| {
-            e.at = DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-            e.before = serde_json::from_str(&before).unwrap_or(serde_json::Value::String(before));
-            e.after = serde_json::from_str(&after).unwrap_or(serde_json::Value::String(after));
-            e
-        })
-        .collect())
-}
 
 impl SqliteTx<'_> {
     fn strings(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<String>> {
@@ -423,92 +384,23 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn audit_head(&self) -> Result<Option<(i64, String)>> {
-        let mut st = self.0.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?;
-        Ok(st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+        audit::head(self.0)
     }
 
     fn insert_audit(&self, e: &StoredEntry<'_>) -> Result<()> {
-        super::check_stored_text("an audit reason", e.reason.unwrap_or(""))?;
-        super::check_stored_text("a record", e.before)?;
-        super::check_stored_text("a record", e.after)?;
-        self.0
-            .prepare_cached(INSERT_AUDIT)?
-            .execute(params![
-                e.seq,
-                e.at,
-                e.actor_id,
-                e.action,
-                e.project_id,
-                e.object_type,
-                e.object_id,
-                e.before,
-                e.after,
-                e.reason,
-                e.prev_hash,
-                e.hash
-            ])
-            .map_err(|err| unique(err, || format!("audit entry {} was written concurrently", e.seq)))?;
-        self.0
-            .prepare_cached("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")?
-            .execute(params![e.seq, e.hash])?;
-        Ok(())
+        audit::insert(self.0, e)
     }
 
     fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
-        let mut st = self.0.prepare_cached(&format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
-        let rows = st.query_map(params![after, limit], audit_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        audit_finish(rows)
+        audit::page(self.0, after, limit)
     }
 
-    fn audit_scan(&self, after: i64, limit: u32, f: &mut dyn FnMut(&crate::audit::StoredEntry<'_>) -> Result<()>) -> Result<u32> {
-        let mut st = self.0.prepare_cached(&format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
-        let mut rows = st.query(params![after, limit])?;
-        let mut n = 0;
-        while let Some(r) = rows.next()? {
-            // Borrowed text. A column of another type (tampering) reads as empty or null and
-            // blanks the stored hash, which no entry hashes to, so verification names this row.
-            let typed = Cell::new(true);
-            let text = |i: usize| {
-                r.get_ref(i).ok().and_then(|v| v.as_str().ok()).unwrap_or_else(|| {
-                    typed.set(false);
-                    ""
-                })
-            };
-            let opt = |i: usize| {
-                r.get_ref(i).ok().and_then(|v| v.as_str_or_null().ok()).unwrap_or_else(|| {
-                    typed.set(false);
-                    None
-                })
-            };
-            let mut e = crate::audit::StoredEntry {
-                seq: r.get(0)?,
-                at: text(1),
-                actor_id: text(2),
-                action: text(3),
-                project_id: opt(4),
-                object_type: text(5),
-                object_id: text(6),
-                before: text(7),
-                after: text(8),
-                reason: opt(9),
-                prev_hash: text(10),
-                hash: text(11),
-            };
-            if !typed.get() {
-                e.hash = "";
-            }
-            f(&e)?;
-            n += 1;
-        }
-        Ok(n)
+    fn audit_scan(&self, after: i64, limit: u32, f: &mut dyn FnMut(&StoredEntry<'_>) -> Result<()>) -> Result<u32> {
+        audit::scan(self.0, after, limit, f)
     }
 
     fn audit_for(&self, project: &str, object_id: Option<&str>, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
-        let mut st = self.0.prepare_cached(&format!(
-            "SELECT {AUDIT_COLS} FROM audit_log WHERE project_id = ?1 AND (?2 IS NULL OR object_id = ?2) AND seq > ?3 ORDER BY seq LIMIT ?4"
-        ))?;
-        let rows = st.query_map(params![project, object_id, after, limit], audit_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        audit_finish(rows)
+        audit::for_object(self.0, project, object_id, after, limit)
     }
 
     fn insert_event(&self, e: &NewEvent<'_>) -> Result<i64> {
