@@ -14,6 +14,7 @@ mod shm;
 mod sqlite;
 mod sqlite_audit;
 mod sqlite_memo;
+mod sqlite_migrate;
 mod sqlite_outbox;
 #[cfg(test)]
 mod sqlite_plans;

@@ -33,6 +33,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_9_snapshots.sql")),
         M::up(include_str!("schema_10_snapshot_edits.sql")),
         M::up(include_str!("schema_11_outbox.sql")),
+        M::up_with_hook("", super::sqlite_migrate::in_flight_as_comparisons),
     ])
 }
 

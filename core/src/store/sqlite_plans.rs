@@ -9,15 +9,21 @@ use rusqlite::Connection;
 use super::SqliteStore;
 use super::sqlite::tune;
 use super::sqlite_snapshots::{ACTIVE_AT, CHANGES_BETWEEN, COUNT_BETWEEN, ENTRIES, SNAPSHOT_AT};
-use super::sqlite_tx::IN_FLIGHT;
+use super::sqlite_tx::{IN_FLIGHT, INSERT_DEPLOYMENT, UPDATE_DEPLOYMENT, UPDATE_DEPLOYMENT_STATUS};
 
-/// The plan of `sql` (one line per step) on a migrated file.
-fn plan(sql: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
+/// A connection, set up like the store's, to a migrated file in `dir`.
+fn migrated(dir: &tempfile::TempDir) -> Connection {
     let path = dir.path().join("plans.db");
     drop(SqliteStore::open(path.to_str().unwrap()).unwrap());
     let conn = Connection::open(&path).unwrap();
     tune(&conn).unwrap();
+    conn
+}
+
+/// The plan of `sql` (one line per step) on a migrated file.
+fn plan(sql: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = migrated(&dir);
     let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
     // The plan does not depend on the values (`tune`); NULLs stand for them.
     let nulls = vec![rusqlite::types::Null; st.parameter_count()];
@@ -28,6 +34,23 @@ fn plan(sql: &str) -> Vec<String> {
 fn the_sweep_reads_the_in_flight_index() {
     let steps = plan(IN_FLIGHT);
     assert_eq!(steps, ["SEARCH deployments USING INDEX deployments_in_flight (status=? AND id>?)"], "{steps:?}");
+}
+
+/// Writing a deployment evaluates the partial indexes' conditions for the old and the new row.
+/// Migration 12 wrote `deployments_in_flight`'s as comparisons: an `IN` list of more than two
+/// constants is evaluated through a temporary B-tree built on every run (`OpenEphemeral`).
+#[test]
+fn writing_a_deployment_builds_no_temporary_b_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = migrated(&dir);
+    for (sql, writes_indexes) in [(INSERT_DEPLOYMENT, true), (UPDATE_DEPLOYMENT, false), (UPDATE_DEPLOYMENT_STATUS, true)] {
+        let mut st = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+        let nulls = vec![rusqlite::types::Null; st.parameter_count()];
+        let ops: Vec<String> =
+            st.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(1)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
+        assert_eq!(ops.iter().any(|o| o == "IdxInsert"), writes_indexes, "{sql}: {ops:?}");
+        assert!(!ops.iter().any(|o| o == "OpenEphemeral"), "{sql}: {ops:?}");
+    }
 }
 
 #[test]

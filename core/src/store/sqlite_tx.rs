@@ -63,8 +63,23 @@ pub(super) fn history_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntr
 }
 
 /// Deployments in flight with one status, in id order after a cursor (see `deployments_with_status`).
+/// The first condition is the partial index's, word for word (SQLite migration 12).
 pub(super) const IN_FLIGHT: &str = "SELECT doc FROM deployments
-     WHERE status IN ('pending', 'approved', 'deploying', 'paused') AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+     WHERE (status = 'pending' OR status = 'approved' OR status = 'deploying' OR status = 'paused')
+       AND status = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+
+/// Inserts a deployment.
+pub(super) const INSERT_DEPLOYMENT: &str =
+    "INSERT INTO deployments (id, project_id, environment, status, requested_by, requested_at, idempotency_key, revision, doc)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// Updates a deployment whose status did not change (no status index is touched).
+pub(super) const UPDATE_DEPLOYMENT: &str =
+    "UPDATE deployments SET revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6 AND status = ?3";
+
+/// Updates a deployment and its status.
+pub(super) const UPDATE_DEPLOYMENT_STATUS: &str =
+    "UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6";
 
 const HISTORY_COLS: &str = "seq, environment, entity_type, entity_id, version_tag, deployment_id, at";
 
@@ -172,10 +187,7 @@ impl StoreTx for SqliteTx<'_> {
 
     fn insert_deployment(&self, d: &Deployment) -> Result<()> {
         self.0
-            .prepare_cached(
-                "INSERT INTO deployments (id, project_id, environment, status, requested_by, requested_at, idempotency_key, revision, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
+            .prepare_cached(INSERT_DEPLOYMENT)?
             .execute(params![
                 d.id,
                 d.project_id,
@@ -199,20 +211,20 @@ impl StoreTx for SqliteTx<'_> {
 
     fn update_deployment(&self, d: &Deployment, expected_revision: i64) -> Result<()> {
         let doc = to_doc(d)?;
-        let n = self
-            .0
-            .prepare_cached(
-                "UPDATE deployments SET revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6 AND status = ?3",
-            )?
-            .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, doc, expected_revision])?;
+        let n = self.0.prepare_cached(UPDATE_DEPLOYMENT)?.execute(params![
+            d.project_id,
+            d.id,
+            d.status.as_str(),
+            d.revision,
+            doc,
+            expected_revision
+        ])?;
         // A change of status also moves the deployment in the status indexes; a change without
         // one (an approval recorded, a heartbeat) leaves them untouched, as SQLite maintains only
         // the indexes over the columns an UPDATE sets.
         let n = if n == 0 {
             self.0
-                .prepare_cached(
-                    "UPDATE deployments SET status = ?3, revision = ?4, doc = ?5 WHERE project_id = ?1 AND id = ?2 AND revision = ?6",
-                )?
+                .prepare_cached(UPDATE_DEPLOYMENT_STATUS)?
                 .execute(params![d.project_id, d.id, d.status.as_str(), d.revision, doc, expected_revision])
                 .map_err(|e| unique(e, || format!("another deployment is already deploying in `{}`", d.environment)))?
         } else {
@@ -431,7 +443,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     /// The sweeps read the statuses of deployments in flight: one range of the partial index
-    /// `deployments_in_flight` (migration 6), whose condition the statement repeats word for word
+    /// `deployments_in_flight` (migrations 6 and 12), whose condition the statement repeats word for word
     /// so that SQLite may use it (with plans independent of bound values, a bound status could
     /// not show that). Other statuses, which the engine does not sweep, seek each project's
     /// `deployments_by_status` and sort what they find.
