@@ -58,7 +58,7 @@ fn the_wal_is_checkpointed_in_the_background_past_1000_frames() {
         i += 1;
         assert!(i < 5_000, "the WAL never reached 1,000 frames: {:?}", wal_state(&shm));
     }
-    // Nothing else checkpoints below 10,000 frames, and nothing writes now.
+    // Nothing else checkpoints below 30,000 frames, and nothing writes now.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (frames, backfilled) = wal_state(&shm);

@@ -10,6 +10,10 @@ mod common;
 use common::*;
 use deploygov::*;
 
+/// The in-flight index as migration 6 made it.
+const MIGRATION_6_INDEX: &str =
+    "CREATE INDEX deployments_in_flight ON deployments(status, id) WHERE status IN ('pending', 'approved', 'deploying', 'paused')";
+
 const IN_FLIGHT: &str = "status = 'pending' OR status = 'approved' OR status = 'deploying' OR status = 'paused'";
 
 /// The ids the in-flight index holds, read through it.
@@ -72,9 +76,7 @@ fn migration_6_s_index_keeps_its_entries() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gov.db");
     let path = path.to_str().unwrap();
-    let create =
-        "CREATE INDEX deployments_in_flight ON deployments(status, id) WHERE status IN ('pending', 'approved', 'deploying', 'paused')";
-    let want = store_at_11(path, create);
+    let want = store_at_11(path, MIGRATION_6_INDEX);
     migrate_and_check(path, &want);
 }
 
@@ -88,4 +90,26 @@ fn another_index_of_that_name_is_built_again() {
         "CREATE INDEX deployments_in_flight ON deployments (status, id) WHERE status IN ('pending','approved','deploying','paused')";
     let want = store_at_11(path, create);
     migrate_and_check(path, &want);
+}
+
+/// Opening an old file while another process writes waits for the write to end (the busy
+/// timeout), and migrates then. Each migration's transaction takes the write lock first: a
+/// transaction that reads first and then meets the lock fails at once, and the open gave up after
+/// its retries (about a second).
+#[test]
+fn opening_while_another_process_writes_waits_and_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gov.db");
+    let path = path.to_str().unwrap().to_owned();
+    let want = store_at_11(&path, MIGRATION_6_INDEX);
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1_500));
+        writer.execute_batch("COMMIT").unwrap();
+    });
+    let started = std::time::Instant::now();
+    migrate_and_check(&path, &want);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1_000), "it waited for the writer: {:?}", started.elapsed());
+    holder.join().unwrap();
 }

@@ -59,6 +59,16 @@ pub(super) fn tune(conn: &Connection) -> Result<()> {
 /// `rusqlite_migration` reads the current version outside it, so two connections opening a new
 /// file at once can race; the loser's transaction rolls back and a retry finds the schema done.
 fn migrate(conn: &mut Connection) -> Result<()> {
+    // Each migration's transaction takes the write lock when it begins, so a busy database makes
+    // it wait (the busy timeout) instead of failing at its first write after a read, which SQLite
+    // does not retry (migration 12 reads the schema first).
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let done = migrate_with_retries(conn);
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    done
+}
+
+fn migrate_with_retries(conn: &mut Connection) -> Result<()> {
     let mut attempt = 0;
     loop {
         match migrations().to_latest(conn) {
@@ -194,6 +204,12 @@ impl SqliteStore {
             nudged_at: AtomicU32::new(0),
             memo: DocMemo::default(),
         })
+    }
+
+    /// Runs `f` on the write connection (tests of the statements it runs).
+    #[cfg(test)]
+    pub(super) fn with_writer<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        f(&Self::lock(&self.conn))
     }
 
     fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {

@@ -18,26 +18,39 @@ const IN_FLIGHT_12: &str = "CREATE INDEX deployments_in_flight ON deployments(st
 /// compare with the binary collation), so every entry of the index stays right. This is SQLite's
 /// documented procedure for a schema change that does not change what is stored
 /// (<https://www.sqlite.org/lang_altertable.html#otheralter>): `writable_schema`, the new text,
-/// then a new `schema_version`, so that every connection reads the schema again. When the index is
-/// not exactly migration 6's, nothing is edited and the script builds it again instead.
+/// then a new `schema_version`, so that every other connection reads the schema again, and
+/// `writable_schema = RESET`, so that this one does too (setting `schema_version` also sets its
+/// own cached copy). `writable_schema` is reset on every path: it belongs to the connection, and a
+/// rollback would not undo it. When the index is not exactly migration 6's, nothing is edited and
+/// the script builds it again instead, unless another process already migrated it (it read the
+/// schema version before this one committed).
 pub(super) fn in_flight_as_comparisons(tx: &Transaction<'_>) -> HookResult {
     let stored: Option<String> =
         tx.query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'deployments_in_flight'", [], |r| r.get(0)).ok();
-    if stored.as_deref() != Some(IN_FLIGHT_6) {
-        tx.execute_batch(include_str!("schema_12_in_flight_or.sql"))?;
-        return Ok(());
+    match stored.as_deref() {
+        Some(IN_FLIGHT_12) => return Ok(()),
+        Some(IN_FLIGHT_6) => {}
+        _ => {
+            tx.execute_batch(include_str!("schema_12_in_flight_or.sql"))?;
+            return Ok(());
+        }
     }
     let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
     tx.pragma_update(None, "writable_schema", true)?;
-    let edited = tx.execute(
-        "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'index' AND name = 'deployments_in_flight' AND sql = ?2",
-        [IN_FLIGHT_12, IN_FLIGHT_6],
-    );
-    tx.pragma_update(None, "schema_version", version + 1)?;
-    tx.pragma_update(None, "writable_schema", false)?;
-    if edited? != 1 {
-        return Err(rusqlite_migration::HookError::Hook("the in-flight index changed while it was migrated".into()));
-    }
+    let edited = (|| -> HookResult {
+        let n = tx.execute(
+            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'index' AND name = 'deployments_in_flight' AND sql = ?2",
+            [IN_FLIGHT_12, IN_FLIGHT_6],
+        )?;
+        if n != 1 {
+            return Err(rusqlite_migration::HookError::Hook("the in-flight index changed while it was migrated".into()));
+        }
+        tx.pragma_update(None, "schema_version", version + 1)?;
+        Ok(())
+    })();
+    let reset = tx.pragma_update(None, "writable_schema", "RESET");
+    edited?;
+    reset?;
     Ok(())
 }
 
@@ -86,6 +99,12 @@ mod tests {
     #[test]
     fn migration_6_s_index_is_edited_not_built_again() {
         assert_eq!(migrated(with_empty_index(IN_FLIGHT_6)), (IN_FLIGHT_12.to_owned(), 0));
+    }
+
+    #[test]
+    fn an_index_another_process_migrated_is_left_as_it_is() {
+        // Edited to migration 12's text, still without entries: a rebuild would fill it.
+        assert_eq!(migrated(with_empty_index(IN_FLIGHT_12)), (IN_FLIGHT_12.to_owned(), 0));
     }
 
     #[test]

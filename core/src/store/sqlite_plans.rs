@@ -36,20 +36,28 @@ fn the_sweep_reads_the_in_flight_index() {
     assert_eq!(steps, ["SEARCH deployments USING INDEX deployments_in_flight (status=? AND id>?)"], "{steps:?}");
 }
 
+/// The instructions (opcode names) of `sql` on `conn`.
+fn ops(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut st = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+    let nulls = vec![rusqlite::types::Null; st.parameter_count()];
+    st.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(1)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+}
+
 /// Writing a deployment evaluates the partial indexes' conditions for the old and the new row.
 /// Migration 12 wrote `deployments_in_flight`'s as comparisons: an `IN` list of more than two
-/// constants is evaluated through a temporary B-tree built on every run (`OpenEphemeral`).
+/// constants is evaluated through a temporary B-tree built on every run (`OpenEphemeral`). Checked
+/// on a connection opened after the migration, and on the connection that ran it (a `:memory:`
+/// store migrates from the start): it must read the edited schema too.
 #[test]
 fn writing_a_deployment_builds_no_temporary_b_tree() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = migrated(&dir);
+    let reopened = migrated(&dir);
+    let memory = SqliteStore::open(":memory:").unwrap();
     for (sql, writes_indexes) in [(INSERT_DEPLOYMENT, true), (UPDATE_DEPLOYMENT, false), (UPDATE_DEPLOYMENT_STATUS, true)] {
-        let mut st = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
-        let nulls = vec![rusqlite::types::Null; st.parameter_count()];
-        let ops: Vec<String> =
-            st.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(1)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
-        assert_eq!(ops.iter().any(|o| o == "IdxInsert"), writes_indexes, "{sql}: {ops:?}");
-        assert!(!ops.iter().any(|o| o == "OpenEphemeral"), "{sql}: {ops:?}");
+        for ops in [ops(&reopened, sql), memory.with_writer(|c| ops(c, sql))] {
+            assert_eq!(ops.iter().any(|o| o == "IdxInsert"), writes_indexes, "{sql}: {ops:?}");
+            assert!(!ops.iter().any(|o| o == "OpenEphemeral"), "{sql}: {ops:?}");
+        }
     }
 }
 
