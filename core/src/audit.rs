@@ -66,15 +66,15 @@ impl AuditEntry {
 /// An entry before it is sequenced and hashed; `before` and `after` are canonical JSON text
 /// ([`canonical_json`], or the same text written another way).
 #[derive(Debug, Clone)]
-pub(crate) struct NewEntry {
-    pub actor_id: String,
+pub(crate) struct NewEntry<'a> {
+    pub actor_id: &'a str,
     pub action: &'static str,
-    pub project_id: Option<String>,
+    pub project_id: Option<&'a str>,
     pub object_type: &'static str,
-    pub object_id: String,
+    pub object_id: &'a str,
     pub before: String,
     pub after: String,
-    pub reason: Option<String>,
+    pub reason: Option<&'a str>,
 }
 
 /// A JSON value that serializes its objects with keys in byte order, whatever map type
@@ -208,6 +208,14 @@ pub struct StoredEntry<'a> {
 }
 
 impl StoredEntry<'_> {
+    /// Refuses text the stores cannot hold (`store::check_stored_text`): the reason, `before`
+    /// and `after`. Both stores check a row with this before they write it.
+    pub fn check_text(&self) -> Result<()> {
+        crate::store::check_stored_text("an audit reason", self.reason.unwrap_or(""))?;
+        crate::store::check_stored_text("a record", self.before)?;
+        crate::store::check_stored_text("a record", self.after)
+    }
+
     /// Appends the canonical form (see [`canonical`]) with `before` and `after` as they are:
     /// the canonical form itself when they are canonical JSON text ([`canonical_json`]).
     fn canonical_into(&self, buf: &mut Vec<u8>) {
@@ -274,20 +282,20 @@ fn one_json_value(text: &str) -> bool {
 /// text is both what is hashed (spliced into the canonical form) and what is stored, so the
 /// stored hash is [`entry_hash`] of the entry and verification's fast path (the stored text
 /// spliced) always applies to entries this writes.
-pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: &NewEntry) -> Result<()> {
+pub(crate) fn append(tx: &dyn StoreTx, at: DateTime<Utc>, entry: &NewEntry<'_>) -> Result<()> {
     let (last_seq, prev_hash) = tx.audit_head()?.unwrap_or((0, GENESIS_HASH.to_owned()));
     let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let mut row = StoredEntry {
         seq: last_seq + 1,
         at: &at,
-        actor_id: &entry.actor_id,
+        actor_id: entry.actor_id,
         action: entry.action,
-        project_id: entry.project_id.as_deref(),
+        project_id: entry.project_id,
         object_type: entry.object_type,
-        object_id: &entry.object_id,
+        object_id: entry.object_id,
         before: &entry.before,
         after: &entry.after,
-        reason: entry.reason.as_deref(),
+        reason: entry.reason,
         prev_hash: &prev_hash,
         hash: "",
     };
@@ -389,16 +397,17 @@ mod tests {
     fn append_stores_the_canonical_text_it_hashed() {
         use crate::store::Store as _;
         let store = crate::store::SqliteStore::open(":memory:").unwrap();
-        let new = |i: i64| NewEntry {
-            actor_id: "alice".into(),
+        let ids = ["d-1", "d-2"];
+        let new = |i: usize| NewEntry {
+            actor_id: "alice",
             action: "deployment.requested",
-            project_id: Some("p".into()),
+            project_id: Some("p"),
             object_type: "deployment",
-            object_id: format!("d-{i}"),
+            object_id: ids[i - 1],
             // Keys inserted out of order, nested, with escapes and a float.
             before: canonical_json(&serde_json::json!({ "z": {"y": 1, "b": [2.5, "q\"\u{2}"]}, "a": null })).unwrap(),
             after: if i == 1 { "null".into() } else { canonical_json(&serde_json::json!({ "status": "approved", "i": i })).unwrap() },
-            reason: (i == 2).then(|| "because \"so\"".to_owned()),
+            reason: (i == 2).then_some("because \"so\""),
         };
         let t0 = DateTime::parse_from_rfc3339("2026-01-15T09:00:00.5Z").unwrap().with_timezone(&Utc);
         for i in 1..=2 {

@@ -554,12 +554,13 @@ mod tests {
     fn a_store_without_a_second_connection_is_walked_once() {
         let spy = Spy { inner: SqliteStore::open(":memory:").unwrap(), apart: AtomicUsize::new(0) };
         for i in 0..5 {
+            let object_id = format!("x@{i}");
             let entry = super::super::NewEntry {
-                actor_id: "ann".into(),
+                actor_id: "ann",
                 action: "version.registered",
-                project_id: Some("p".into()),
+                project_id: Some("p"),
                 object_type: "version",
-                object_id: format!("x@{i}"),
+                object_id: &object_id,
                 before: "null".into(),
                 after: format!(r#"{{"i":{i}}}"#),
                 reason: None,

@@ -224,20 +224,20 @@ fn record(
     reason: Option<&str>,
 ) -> Result<()> {
     let entry = NewEntry {
-        actor_id: actor.to_owned(),
+        actor_id: actor,
         action,
-        project_id: Some(project.to_owned()),
+        project_id: Some(project),
         object_type: object.0,
-        object_id: object.1.to_owned(),
+        object_id: object.1,
         before: before.into_canonical()?,
         after: after.into_canonical()?,
-        reason: reason.map(str::to_owned),
+        reason,
     };
     audit::append(tx, at, &entry)?;
     // INVARIANT: one event per audit entry, in the same transaction (the outbox). Its payload is
     // `{ after, before, reason }` spliced from the entry's stored text (keys in byte order, as
     // the entry's canonical JSON), not serialized again.
-    let reason = serde_json::to_string(&entry.reason).map_err(|e| Error::storage(format!("cannot serialize event: {e}")))?;
+    let reason = serde_json::to_string(&reason).map_err(|e| Error::storage(format!("cannot serialize event: {e}")))?;
     let payload = format!(r#"{{"after":{},"before":{},"reason":{reason}}}"#, entry.after, entry.before);
     let id = uuid::Uuid::now_v7().to_string();
     tx.insert_event(&NewEvent {

@@ -407,9 +407,7 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn insert_audit(&self, e: &StoredEntry<'_>) -> Result<()> {
-        super::check_stored_text("an audit reason", e.reason.unwrap_or(""))?;
-        super::check_stored_text("a record", e.before)?;
-        super::check_stored_text("a record", e.after)?;
+        e.check_text()?;
         self.exec(
             &format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
             &[

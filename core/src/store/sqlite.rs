@@ -59,7 +59,7 @@ pub(super) fn tune(conn: &Connection) -> Result<()> {
 /// `rusqlite_migration` reads the current version outside it, so two connections opening a new
 /// file at once can race; the loser's transaction rolls back and a retry finds the schema done.
 fn migrate(conn: &mut Connection) -> Result<()> {
-    // Each migration's transaction takes the write lock when it begins, so a busy database makes
+    // The migrations' transaction takes the write lock when it begins, so a busy database makes
     // it wait (the busy timeout) instead of failing at its first write after a read, which SQLite
     // does not retry (migration 12 reads the schema first).
     conn.set_transaction_behavior(TransactionBehavior::Immediate);

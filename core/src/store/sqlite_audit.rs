@@ -59,9 +59,7 @@ pub(super) fn head(c: &Connection) -> Result<Option<(i64, String)>> {
 
 /// Appends an entry (as its stored text) and moves the head to it.
 pub(super) fn insert(c: &Connection, e: &StoredEntry<'_>) -> Result<()> {
-    super::check_stored_text("an audit reason", e.reason.unwrap_or(""))?;
-    super::check_stored_text("a record", e.before)?;
-    super::check_stored_text("a record", e.after)?;
+    e.check_text()?;
     c.prepare_cached(INSERT_AUDIT)?
         .execute(params![
             e.seq,
