@@ -28,7 +28,7 @@ pub(super) fn from_micros(v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(0, v))
 }
 
-pub(super) fn to_doc<T: serde::Serialize>(v: &T) -> Result<String> {
+fn to_doc<T: serde::Serialize>(v: &T) -> Result<String> {
     let doc = serde_json::to_string(v).map_err(|e| Error::storage(format!("cannot serialize record: {e}")))?;
     super::check_stored_text("a record", &doc)?;
     Ok(doc)
