@@ -24,8 +24,27 @@ _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$
 _ISO_Z = sys.version_info >= (3, 11)
 
 
+# Timestamps already parsed, by their exact text: a deployment's are read again after each call
+# of its lifecycle. A `datetime` is immutable, so one may be shared; the cache is emptied when
+# full.
+_PARSED: dict[str, datetime] = {}
+_PARSED_MAX = 1024
+
+
 def parse_time(text: object) -> datetime:
     """Parses an RFC 3339 timestamp (as the core writes them) into an aware UTC ``datetime``."""
+    if isinstance(text, str):
+        parsed = _PARSED.get(text)
+        if parsed is None:
+            parsed = _parse_time(text)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[text] = parsed
+        return parsed
+    return _parse_time(text)
+
+
+def _parse_time(text: object) -> datetime:
     if not isinstance(text, str):
         raise TypeError(f"a timestamp must be a str, got {type(text).__name__}")
     m = _TIME.match(text)
@@ -79,12 +98,22 @@ def to_json(value: Any) -> Any:
     return value
 
 
+# An inline form of a codec's `load`: given a simple expression (a local name) and the namespace
+# of the loader being generated, the source of an expression that loads it ([`_loader`]).
+_Inline = Callable[[str, "_Source"], str]
+
+
 class Codec:
     """How one field is read from and written to JSON."""
 
-    def __init__(self, load: Callable[[Any], Any], dump: Callable[[Any], Any] = to_json) -> None:
+    def __init__(self, load: Callable[[Any], Any], dump: Callable[[Any], Any] = to_json, inline: Optional[_Inline] = None) -> None:
         self.load = load
         self.dump = dump
+        self.inline = inline
+
+    def expr(self, value: str, src: _Source) -> str:
+        """Source of an expression loading the local `value` (a call of `load` if no inline form)."""
+        return self.inline(value, src) if self.inline is not None else f"{src.bind(self.load)}({value})"
 
 
 def _copy(value: Any) -> Any:
@@ -93,22 +122,38 @@ def _copy(value: Any) -> Any:
 
 JSON = Codec(_copy, lambda v: copy.deepcopy(to_json(v)))
 TIME = Codec(parse_time, format_time)
-STRS = Codec(lambda raw: tuple(raw))
+STRS = Codec(lambda raw: tuple(raw), inline=lambda v, _src: f"tuple({v})")
 
 
 def optional(inner: Codec) -> Codec:
     """``None`` or a value read by ``inner``."""
-    return Codec(lambda raw: None if raw is None else inner.load(raw), lambda v: None if v is None else inner.dump(v))
+    return Codec(
+        lambda raw: None if raw is None else inner.load(raw),
+        lambda v: None if v is None else inner.dump(v),
+        inline=lambda v, src: f"(None if {v} is None else {inner.expr(v, src)})",
+    )
 
 
 def seq(inner: Codec) -> Codec:
     """A list read item by item into a tuple."""
-    return Codec(lambda raw: tuple(inner.load(r) for r in raw), lambda v: [inner.dump(x) for x in v])
+
+    def inline(v: str, src: _Source) -> str:
+        item = src.local()
+        return f"tuple([{inner.expr(item, src)} for {item} in {v}])"
+
+    return Codec(lambda raw: tuple(inner.load(r) for r in raw), lambda v: [inner.dump(x) for x in v], inline)
 
 
 def enum_of(cls: type[enum.Enum]) -> Codec:
     """A member of a ``str`` enum."""
-    return Codec(cls, to_json)
+
+    def inline(v: str, src: _Source) -> str:
+        # A member looked up by its value; anything else (another type, an unknown string) goes
+        # through the class's own call, which gives its error.
+        members = src.bind({m.value: m for m in cls})
+        return f"({members}[{v}] if {v}.__class__ is str and {v} in {members} else {src.bind(cls)}({v}))"
+
+    return Codec(cls, to_json, inline)
 
 
 def record(cls: type[Record]) -> Codec:
@@ -130,27 +175,82 @@ def json_name(f: dataclasses.Field[Any]) -> str:
 
 R = TypeVar("R", bound="Record")
 
-# How each record class is read: (field name, JSON name, loader or None, required), built once
-# per class from its dataclass fields (reading the fields' metadata on every call cost more than
-# the conversion itself).
-_Plan = tuple[tuple[str, str, Optional[Callable[[Any], Any]], bool], ...]
-_PLANS: dict[type, _Plan] = {}
+
+class _Source:
+    """The namespace of a loader being generated: the objects its source names."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {}
+
+    def bind(self, obj: Any) -> str:
+        """A name for `obj` in the loader's globals."""
+        name = f"_g{len(self.names)}"
+        self.names[name] = obj
+        return name
+
+    def local(self) -> str:
+        """A fresh local name (a comprehension's variable)."""
+        name = f"_v{len(self.names)}"
+        self.names[name] = None
+        return name
 
 
-def _plan(cls: type) -> _Plan:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = tuple(
-            (
-                f.name,
-                json_name(f),
-                codec.load if (codec := f.metadata.get("codec")) is not None else None,
-                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+# How each record class is read from the core's JSON shape: a function generated once per class
+# from its dataclass fields, reading each key and loading it with straight-line code, then
+# calling the class with the values in field order. It reads exactly as a loop over the fields
+# would (the same keys, loaders and errors), in a third of the time: a `Deployment` is read after
+# every lifecycle call, and the loop's per-field overhead was most of its cost
+# (docs/performance.md, round 11).
+_LOADERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _loader(cls: type) -> Callable[[Any], Any]:
+    load = _LOADERS.get(cls)
+    if load is None:
+        load = _generate(cls)
+        _LOADERS[cls] = load
+    return load
+
+
+def _generate(cls: type) -> Callable[[Any], Any]:
+    src = _Source()
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    positional = not any(getattr(f, "kw_only", False) for f in fields)
+    # INVARIANT: every required key is read before anything is loaded, inside the one `try`
+    # that turns a `KeyError` into the missing-field error, so a `KeyError` raised by a loader
+    # is never reported as a missing field.
+    required, optional_reads, loads, args = [], [], [], []
+    for i, f in enumerate(fields):
+        key, local = json_name(f), f"f{i}"
+        codec = f.metadata.get("codec")
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            required.append(f"        {local} = data[{key!r}]")
+            if codec is not None:
+                loads.append(f"    {local} = {codec.expr(local, src)}")
+        else:
+            default = (
+                src.bind(f.default) if f.default is not dataclasses.MISSING else f"{src.bind(f.default_factory)}()"
             )
-            for f in dataclasses.fields(cls)
-        )
-        _PLANS[cls] = plan
-    return plan
+            loaded = codec.expr(local, src) if codec is not None else local
+            optional_reads.append(
+                f"    if {key!r} in data:\n        {local} = data[{key!r}]\n        {local} = {loaded}\n"
+                f"    else:\n        {local} = {default}"
+            )
+        args.append(local if positional else f"{f.name}={local}")
+    mapping, cls_name, name = src.bind(Mapping), src.bind(cls), cls.__name__
+    lines = [
+        "def load(data):",
+        f"    if type(data) is not dict and not isinstance(data, {mapping}):",
+        f"        raise TypeError(f'{name}.from_dict needs a mapping, got {{type(data).__name__}}')",
+    ]
+    if required:
+        lines += ["    try:", *required, "    except KeyError as missing:"]
+        lines.append(f"        raise ValueError(f'{name}.from_dict: missing field `{{missing.args[0]}}`') from None")
+    lines += [*loads, *optional_reads, f"    return {cls_name}({', '.join(args)})"]
+    namespace = dict(src.names)
+    exec("\n".join(lines), namespace)  # noqa: S102 -- source built above from field names only
+    load: Callable[[Any], Any] = namespace["load"]
+    return load
 
 
 class Record:
@@ -165,16 +265,9 @@ class Record:
     @classmethod
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
         """Reads a record from the core's JSON shape (unknown keys are ignored)."""
-        if not isinstance(data, Mapping):
-            raise TypeError(f"{cls.__name__}.from_dict needs a mapping, got {type(data).__name__}")
-        values: dict[str, Any] = {}
-        for name, key, load, required in _plan(cls):
-            if key in data:
-                raw = data[key]
-                values[name] = load(raw) if load is not None else raw
-            elif required:
-                raise ValueError(f"{cls.__name__}.from_dict: missing field `{key}`")
-        return cls(**values)
+        load = _LOADERS.get(cls) or _loader(cls)
+        out: R = load(data)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data in the core's shape: enums as strings, timestamps as RFC 3339."""
