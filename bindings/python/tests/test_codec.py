@@ -140,3 +140,39 @@ def test_the_timestamp_cache_gives_what_a_parse_gives() -> None:
     for i in range(_codec._PARSED_MAX + 10):
         parse_time(f"2026-01-15T09:00:00.{i:06d}Z")
     assert len(_codec._PARSED) <= _codec._PARSED_MAX
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (``1`` is not ``1.0``, ``True`` not ``1``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+def test_results_cross_with_every_value_intact(engine: deploygov.Engine) -> None:
+    # Arbitrary JSON goes in and comes back as it was: integers of any 64-bit size stay `int`,
+    # floats keep their exact value and type, text keeps every character.
+    metadata = {
+        "u64_max": 2**64 - 1,
+        "i64_min": -(2**63),
+        "zero": 0,
+        "one_float": 1.0,
+        "tenth": 0.1,
+        "smallest": 5e-324,
+        "largest": 1.7976931348623157e308,
+        "negative": -2.5e-10,
+        "text": 'ü✓ 日本 \u007f \n \t " \\ \U0001f680',
+        "flags": [True, False, None],
+        "nested": {"empty": {}, "list": [[], [{}], [1, [2.0, ["x"]]]]},
+    }
+    spec = deploygov.VersionSpec("prompt_version", "json-text", "1.0.0", metadata=metadata)
+    registered = engine.register_version(P, spec, ALICE)
+    assert same(registered.metadata, metadata), registered.metadata
+    listed = [v for v in engine.list_versions(P, "prompt_version", "json-text")]
+    assert len(listed) == 1 and same(listed[0].metadata, metadata)
+    raw = engine._native.get_deployment(P, engine.request_deployment(P, request("development"), ALICE).id)
+    assert isinstance(raw, dict) and isinstance(raw["revision"], int) and isinstance(raw["items"], list)
