@@ -3,8 +3,10 @@ dataclass fields reads, and fail the same way; the timestamp cache gives what a 
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -67,8 +69,23 @@ def test_a_deployment_and_every_fault_load_as_the_loop_loads_them(engine: deploy
     assert raw["approvals"] and raw["started_at"] and raw["items"]
     cases = variants(raw)
     assert len(cases) > 250
+    # Two faults at once: the first error in field order wins, as in the loop.
+    for bad in raw:
+        for gone in raw:
+            cases.append({k: ("x" if k == bad else v) for k, v in raw.items() if k != gone})
+    cases.append(collections.defaultdict(lambda: "boom", {"id": "x"}))
     for data in cases:
         assert outcome(Deployment.from_dict, data) == outcome(reference, Deployment, data), data
+
+
+def test_a_mapping_is_asked_only_for_the_keys_it_has() -> None:
+    data: collections.defaultdict[str, Any] = collections.defaultdict(str, {"id": "x"})
+    assert outcome(deploygov.Actor.from_dict, data) == outcome(reference, deploygov.Actor, data)
+    assert dict(data) == {"id": "x"}
+    assert outcome(deploygov.Actor.from_dict, collections.defaultdict(str)) == (
+        "ValueError",
+        "Actor.from_dict: missing field `id`",
+    )
 
 
 def test_defaults_and_factories_apply_to_absent_keys() -> None:
@@ -76,15 +93,44 @@ def test_defaults_and_factories_apply_to_absent_keys() -> None:
     assert Policy.from_dict({"four_eyes": False}) == reference(Policy, {"four_eyes": False})
     assert deploygov.Actor.from_dict({"id": "x"}).roles == ()
 
-    @dataclasses.dataclass(frozen=True)
-    class Kw(Record):
-        a: int
-        b: tuple[str, ...] = dataclasses.field(default_factory=tuple, metadata=_codec.meta(_codec.STRS))
-        c: Optional[datetime] = dataclasses.field(default=None, kw_only=True, metadata=_codec.meta(_codec.optional(_codec.TIME)))
+    if sys.version_info >= (3, 10):
 
-    assert Kw.from_dict({"a": 1}) == Kw(1)
-    assert Kw.from_dict({"a": 1, "b": ["x"], "c": "2026-01-15T09:00:00Z"}) == Kw(1, ("x",), c=datetime(2026, 1, 15, 9, tzinfo=timezone.utc))
-    assert outcome(Kw.from_dict, {"b": []}) == ("ValueError", "Kw.from_dict: missing field `a`")
+        @dataclasses.dataclass(frozen=True)
+        class Kw(Record):
+            a: int
+            b: tuple[str, ...] = dataclasses.field(default_factory=tuple, metadata=_codec.meta(_codec.STRS))
+            c: Optional[datetime] = dataclasses.field(default=None, kw_only=True, metadata=_codec.meta(_codec.optional(_codec.TIME)))
+
+        assert Kw.from_dict({"a": 1}) == Kw(1)
+        assert Kw.from_dict({"a": 1, "b": ["x"], "c": "2026-01-15T09:00:00Z"}) == Kw(1, ("x",), c=datetime(2026, 1, 15, 9, tzinfo=timezone.utc))
+        assert outcome(Kw.from_dict, {"b": []}) == ("ValueError", "Kw.from_dict: missing field `a`")
+
+
+def test_unusual_classes_load_as_the_loop_loads_them() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class WithInitVar(Record):
+        a: int
+        scale: dataclasses.InitVar[int]
+        b: int = 0
+
+        def __post_init__(self, scale: int) -> None:
+            object.__setattr__(self, "b", self.b * scale)
+
+    @dataclasses.dataclass(frozen=True)
+    class Hidden(Record):
+        a: int
+        b: int = dataclasses.field(default=5, init=False)
+
+    odd = dataclasses.make_dataclass("Odd'{name}", [("a", int)], bases=(Record,), frozen=True)
+    for cls, data in (
+        (WithInitVar, {"a": 1, "b": 2}),
+        (Hidden, {"a": 1}),
+        (Hidden, {"a": 1, "b": 2}),
+        (odd, {"a": 1}),
+        (odd, {}),
+        (odd, 3),
+    ):
+        assert outcome(cls.from_dict, data) == outcome(reference, cls, data), (cls, data)
 
 
 def test_a_key_error_inside_a_loader_is_not_a_missing_field() -> None:
@@ -98,7 +144,9 @@ def test_a_key_error_inside_a_loader_is_not_a_missing_field() -> None:
 
     with pytest.raises(KeyError, match="inner"):
         Odd.from_dict({"a": 1, "b": 2})
-    assert outcome(Odd.from_dict, {"a": 1}) == ("ValueError", "Odd.from_dict: missing field `b`")
+    assert outcome(Odd.from_dict, {"b": 2}) == ("ValueError", "Odd.from_dict: missing field `a`")
+    for data in ({"a": 1}, {"b": 2}, {}):
+        assert outcome(Odd.from_dict, data) == outcome(reference, Odd, data)
 
 
 def test_enum_fields_take_members_and_refuse_what_the_class_refuses(engine: deploygov.Engine) -> None:
@@ -136,7 +184,12 @@ def test_the_timestamp_cache_gives_what_a_parse_gives() -> None:
     for bad in ("2026-02-30T09:00:00.123456Z", 5, None):
         for _ in range(2):
             assert outcome(parse_time, bad) == outcome(_codec._parse_time, bad)
-    assert all(isinstance(k, str) for k in _codec._PARSED)
+    assert all(type(k) is str for k in _codec._PARSED)
+
+    class Text(str):
+        pass
+
+    assert parse_time(Text(text)) == first and all(type(k) is str for k in _codec._PARSED)
     for i in range(_codec._PARSED_MAX + 10):
         parse_time(f"2026-01-15T09:00:00.{i:06d}Z")
     assert len(_codec._PARSED) <= _codec._PARSED_MAX
