@@ -88,44 +88,15 @@ pub fn list_from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str, exp
     serde_json::from_value(value).map_err(|e| crate::errors::to_py_err(py, Error::InvalidInput(format!("invalid {what}: {e}"))))
 }
 
-/// Converts JSON to plain Python data.
-pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, v) in map {
-                dict.set_item(k, value_to_py(py, v)?)?;
-            }
-            dict.into_any()
+/// Serializes a core value to plain Python data (written straight into Python objects: see
+/// [`crate::pyser`]).
+pub fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    crate::pyser::to_python(py, value).map_err(|e| match e {
+        crate::pyser::ConvertError::Python(e) => e,
+        crate::pyser::ConvertError::Refused(m) => {
+            crate::errors::to_py_err(py, Error::Storage { message: format!("cannot serialize a result: {m}"), backend_code: None })
         }
     })
-}
-
-/// Serializes a core value to plain Python data.
-pub fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_value(value).map_err(|e| {
-        crate::errors::to_py_err(py, Error::Storage { message: format!("cannot serialize a result: {e}"), backend_code: None })
-    })?;
-    value_to_py(py, &json)
 }
 
 /// Builds the typed record `deploygov.model.<class>` from a core value.

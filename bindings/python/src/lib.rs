@@ -8,6 +8,7 @@ mod convert;
 mod engine;
 mod errors;
 mod execution;
+mod pyser;
 mod records;
 
 use deploygov::{
