@@ -65,6 +65,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_policy, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(enum_values, m)?)?;
+    m.add_function(wrap_pyfunction!(pyser::conversion_sample, m)?)?;
     execution::register(m)?;
     records::register(m)?;
     errors::register(m)

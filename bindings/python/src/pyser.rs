@@ -469,3 +469,147 @@ impl<'py> ser::Serializer for KeySer<'py> {
         self.text(&value.to_string())
     }
 }
+
+/// Test support: a value of every shape serde can write, or one the key rules refuse, converted
+/// by [`to_python`] next to serde_json's text of it (`tests/test_codec.py` compares the two).
+pub(crate) mod sample {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct Unit;
+
+    #[derive(Serialize)]
+    struct Newtype(u8);
+
+    #[derive(Serialize)]
+    struct Pair(i32, &'static str);
+
+    #[derive(Serialize)]
+    enum Variant {
+        Plain,
+        Wrapped(i64),
+        Tuple(u8, bool),
+        Fields { a: Option<f64>, b: Vec<char> },
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum Tagged {
+        Weekly { day: &'static str },
+    }
+
+    #[derive(Serialize)]
+    struct Flat {
+        id: &'static str,
+        #[serde(flatten)]
+        rest: BTreeMap<&'static str, i32>,
+    }
+
+    #[derive(Serialize)]
+    struct Shapes {
+        unit: (),
+        unit_struct: Unit,
+        newtype: Newtype,
+        pair: Pair,
+        tuple: (u8, f32, &'static str),
+        variants: Vec<Variant>,
+        tagged: Tagged,
+        flat: Flat,
+        bytes: serde_bytes_like::Bytes,
+        ints: (i8, i16, i32, i64, u8, u16, u32, u64, i128, u128),
+        floats: Vec<f64>,
+        text: String,
+        int_keys: BTreeMap<i64, &'static str>,
+        bool_keys: BTreeMap<bool, u8>,
+        char_keys: BTreeMap<char, u8>,
+        variant_keys: BTreeMap<Key, u8>,
+        json: serde_json::Value,
+        none: Option<u8>,
+    }
+
+    #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+    enum Key {
+        Left,
+        Right,
+    }
+
+    mod serde_bytes_like {
+        /// Serialized with `serialize_bytes` (serde's default for `&[u8]` is a sequence).
+        pub(super) struct Bytes(pub(super) &'static [u8]);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+    }
+
+    /// The value of every shape.
+    pub(crate) fn shapes() -> impl Serialize {
+        Shapes {
+            unit: (),
+            unit_struct: Unit,
+            newtype: Newtype(7),
+            pair: Pair(-3, "x"),
+            tuple: (1, 0.5, "y"),
+            variants: vec![
+                Variant::Plain,
+                Variant::Wrapped(i64::MIN),
+                Variant::Tuple(2, true),
+                Variant::Fields { a: Some(f64::NAN), b: vec!['é', '🚀'] },
+                Variant::Fields { a: None, b: vec![] },
+            ],
+            tagged: Tagged::Weekly { day: "mon" },
+            flat: Flat { id: "f", rest: BTreeMap::from([("k", 1), ("j", 2)]) },
+            bytes: serde_bytes_like::Bytes(&[0, 1, 255]),
+            ints: (
+                i8::MIN,
+                i16::MIN,
+                i32::MIN,
+                i64::MIN,
+                u8::MAX,
+                u16::MAX,
+                u32::MAX,
+                u64::MAX,
+                i128::from(i64::MIN),
+                u128::from(u64::MAX),
+            ),
+            floats: vec![0.1, -0.0, 1e300, 5e-324, f64::INFINITY, 2.0],
+            text: "ü ✓ 日本 \u{7f} \n \" \\ 🚀".into(),
+            int_keys: BTreeMap::from([(-1, "a"), (i64::MAX, "b")]),
+            bool_keys: BTreeMap::from([(false, 0), (true, 1)]),
+            char_keys: BTreeMap::from([('z', 26)]),
+            variant_keys: BTreeMap::from([(Key::Left, 1), (Key::Right, 2)]),
+            json: serde_json::json!({"z": [1, 2.5, null, {"a": true}], "a": "b"}),
+            none: None,
+        }
+    }
+
+    /// A map whose keys are lists: refused, as serde_json refuses it.
+    pub(crate) fn bad_key() -> impl Serialize {
+        BTreeMap::from([(vec![1], 1)])
+    }
+
+    /// A number beyond 64 bits: refused, as serde_json's `Value` refuses it.
+    pub(crate) fn too_big() -> impl Serialize {
+        vec![i128::MAX]
+    }
+}
+
+/// Test support (`tests/test_codec.py`): `(the value converted to Python, serde_json's text of
+/// it)` for the sample `which` (`shapes`, `bad_key` or `too_big`); the conversion's error for the
+/// refused ones, as every result's.
+#[pyfunction]
+pub(crate) fn conversion_sample<'py>(py: Python<'py>, which: &str) -> PyResult<(Bound<'py, PyAny>, String)> {
+    fn both<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<(Bound<'py, PyAny>, String)> {
+        let text = serde_json::to_string(v).unwrap_or_else(|e| format!("serde_json refused: {e}"));
+        Ok((crate::convert::to_py(py, v)?, text))
+    }
+    match which {
+        "shapes" => both(py, &sample::shapes()),
+        "bad_key" => both(py, &sample::bad_key()),
+        "too_big" => both(py, &sample::too_big()),
+        other => Err(pyo3::exceptions::PyValueError::new_err(format!("no sample `{other}`"))),
+    }
+}

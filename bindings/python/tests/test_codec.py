@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import enum
+import json
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from typing import Any, Optional
 import pytest
 
 import deploygov
-from deploygov import _codec
+from deploygov import _codec, _native
 from deploygov._codec import Record, json_name, parse_time
 from conftest import ALICE, BOB, CAROL, P, request
 from deploygov.model import Deployment, DeploymentItem, Policy
@@ -229,3 +230,16 @@ def test_results_cross_with_every_value_intact(engine: deploygov.Engine) -> None
     assert len(listed) == 1 and same(listed[0].metadata, metadata)
     raw = engine._native.get_deployment(P, engine.request_deployment(P, request("development"), ALICE).id)
     assert isinstance(raw, dict) and isinstance(raw["revision"], int) and isinstance(raw["items"], list)
+
+
+def test_results_have_the_shapes_serde_json_gives() -> None:
+    # Every shape serde can write (unit, newtype, tuple and struct variants, internally tagged
+    # and flattened maps, bytes, every integer width, non-finite floats, integer, bool, char and
+    # variant map keys, JSON values), converted straight to Python objects and through
+    # serde_json's text: the same objects, of the same types.
+    obj, text = _native.conversion_sample("shapes")
+    assert same(obj, json.loads(text)), (obj, text)
+    assert obj["floats"][4] is None and obj["variants"][3] == {"Fields": {"a": None, "b": ["é", "🚀"]}}
+    for which, message in (("bad_key", "key must be a string"), ("too_big", "number out of range")):
+        with pytest.raises(deploygov.StorageError, match=f"cannot serialize a result: {message}"):
+            _native.conversion_sample(which)

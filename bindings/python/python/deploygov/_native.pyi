@@ -28,6 +28,7 @@ __all__ = [
     "complete",
     "compliance_report",
     "compliance_report_csv",
+    "conversion_sample",
     "default_policy",
     "deployment_logs",
     "enum_values",
@@ -78,6 +79,7 @@ class AuditCorruptError(DeploygovError):
 def default_policy(environment: str) -> dict[str, Any]: ...
 def error_codes() -> list[tuple[str, int]]: ...
 def enum_values() -> dict[str, list[str]]: ...
+def conversion_sample(which: str) -> tuple[Any, str]: ...
 
 @final
 class NativeClock:
