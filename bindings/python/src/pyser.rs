@@ -325,7 +325,7 @@ impl<'py> ser::SerializeStructVariant for Map<'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = ConvertError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), ConvertError> {
-        self.dict.set_item(key, value.serialize(PySer { py: self.dict.py() })?)?;
+        self.dict.set_item(PyString::intern(self.dict.py(), key), value.serialize(PySer { py: self.dict.py() })?)?;
         Ok(())
     }
     fn end(self) -> Out<'py> {
@@ -346,6 +346,14 @@ fn key_must_be_a_string() -> ConvertError {
 impl<'py> KeySer<'py> {
     fn text(self, s: &str) -> Out<'py> {
         Ok(PyString::new(self.py, s).into_any())
+    }
+
+    /// A float key: serde_json's shortest round-trip text of a finite one, else refused.
+    fn float(self, finite: bool, text: impl FnOnce() -> serde_json::Result<String>) -> Out<'py> {
+        if !finite {
+            return Err(ConvertError::Refused("float key must be finite (got NaN or +/-inf)".into()));
+        }
+        self.text(&text().map_err(|e| ConvertError::Refused(e.to_string()))?)
     }
 }
 
@@ -394,13 +402,10 @@ impl<'py> ser::Serializer for KeySer<'py> {
         self.text(&v.to_string())
     }
     fn serialize_f32(self, v: f32) -> Out<'py> {
-        // serde_json's shortest round-trip text of the float itself.
-        let text = serde_json::to_string(&v).map_err(|e| ConvertError::Refused(e.to_string()))?;
-        if v.is_finite() { self.text(&text) } else { Err(ConvertError::Refused("float key must be finite (got NaN or +/-inf)".into())) }
+        self.float(v.is_finite(), || serde_json::to_string(&v))
     }
     fn serialize_f64(self, v: f64) -> Out<'py> {
-        let text = serde_json::to_string(&v).map_err(|e| ConvertError::Refused(e.to_string()))?;
-        if v.is_finite() { self.text(&text) } else { Err(ConvertError::Refused("float key must be finite (got NaN or +/-inf)".into())) }
+        self.float(v.is_finite(), || serde_json::to_string(&v))
     }
     fn serialize_char(self, v: char) -> Out<'py> {
         self.text(v.encode_utf8(&mut [0; 4]))
@@ -586,7 +591,57 @@ pub(crate) mod sample {
         }
     }
 
-    /// A map whose keys are lists: refused, as serde_json refuses it.
+    /// Keys of every kind serde_json's `Value` accepts, written through `collect_map`.
+    struct Keys;
+    impl Serialize for Keys {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(None)?;
+            m.serialize_entry(&0.1f64, "f64")?;
+            m.serialize_entry(&-0.0f64, "negative zero")?;
+            m.serialize_entry(&1e300f64, "large")?;
+            m.serialize_entry(&0.1f32, "f32")?;
+            m.serialize_entry(&i128::MIN, "i128")?;
+            m.serialize_entry(&u128::MAX, "u128")?;
+            m.serialize_entry(&Newtype(9), "newtype")?;
+            m.end()
+        }
+    }
+
+    /// Written with `collect_str`.
+    struct Shown;
+    impl Serialize for Shown {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&format_args!("{}-{}", 1, "two"))
+        }
+    }
+
+    #[derive(Serialize)]
+    struct More {
+        keys: Keys,
+        shown: Shown,
+        f32s: Vec<f32>,
+        negative_zero: f64,
+        empty_list: Vec<u8>,
+        empty_map: BTreeMap<String, u8>,
+        empty_struct_variant: Variant,
+    }
+
+    /// More shapes: float, 128-bit and newtype keys, `collect_str`, f32 values that are not exact
+    /// in binary, a negative zero, empty containers.
+    pub(crate) fn more() -> impl Serialize {
+        More {
+            keys: Keys,
+            shown: Shown,
+            f32s: vec![0.1, 16_777_216.0, f32::MAX, f32::NAN],
+            negative_zero: -0.0,
+            empty_list: vec![],
+            empty_map: BTreeMap::new(),
+            empty_struct_variant: Variant::Fields { a: Some(0.0), b: vec![] },
+        }
+    }
+
+    /// A map whose keys are lists: refused, as serde_json's `Value` refuses it.
     pub(crate) fn bad_key() -> impl Serialize {
         BTreeMap::from([(vec![1], 1)])
     }
@@ -595,21 +650,55 @@ pub(crate) mod sample {
     pub(crate) fn too_big() -> impl Serialize {
         vec![i128::MAX]
     }
+
+    /// A non-finite float as a map key: refused, as serde_json's `Value` refuses it.
+    pub(crate) fn nan_key() -> impl Serialize {
+        struct NanKey;
+        impl Serialize for NanKey {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(&f64::NAN, &1)?;
+                m.end()
+            }
+        }
+        NanKey
+    }
+
+    /// A value whose `Serialize` fails: the error every result's conversion gives.
+    pub(crate) fn refuses() -> impl Serialize {
+        struct Refuses;
+        impl Serialize for Refuses {
+            fn serialize<S: serde::Serializer>(&self, _s: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("this value refuses"))
+            }
+        }
+        vec![Refuses]
+    }
 }
 
-/// Test support (`tests/test_codec.py`): `(the value converted to Python, serde_json's text of
-/// it)` for the sample `which` (`shapes`, `bad_key` or `too_big`); the conversion's error for the
-/// refused ones, as every result's.
+/// Test support (`tests/test_codec.py`): `(the value converted to Python, the text of
+/// serde_json's `Value` of it)` for the sample `which` (`shapes`, `more`, or one of the refused
+/// ones: `bad_key`, `too_big`, `nan_key`, `refuses`, which raise the conversion's error, as
+/// every result's would).
+///
+/// The reference is the `Value`'s text, not serde_json's text of the value itself: the two differ
+/// for `f32` (the `Value` widens it to `f64`), for numbers beyond 64 bits and for `Some` keys (the
+/// `Value` refuses them), and the old conversion went through the `Value`.
 #[pyfunction]
 pub(crate) fn conversion_sample<'py>(py: Python<'py>, which: &str) -> PyResult<(Bound<'py, PyAny>, String)> {
     fn both<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<(Bound<'py, PyAny>, String)> {
-        let text = serde_json::to_string(v).unwrap_or_else(|e| format!("serde_json refused: {e}"));
+        let text =
+            serde_json::to_value(v).and_then(|value| serde_json::to_string(&value)).unwrap_or_else(|e| format!("serde_json refused: {e}"));
         Ok((crate::convert::to_py(py, v)?, text))
     }
     match which {
         "shapes" => both(py, &sample::shapes()),
+        "more" => both(py, &sample::more()),
         "bad_key" => both(py, &sample::bad_key()),
         "too_big" => both(py, &sample::too_big()),
+        "nan_key" => both(py, &sample::nan_key()),
+        "refuses" => both(py, &sample::refuses()),
         other => Err(pyo3::exceptions::PyValueError::new_err(format!("no sample `{other}`"))),
     }
 }

@@ -7,6 +7,7 @@ import collections
 import dataclasses
 import enum
 import json
+import math
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -234,12 +235,23 @@ def test_results_cross_with_every_value_intact(engine: deploygov.Engine) -> None
 
 def test_results_have_the_shapes_serde_json_gives() -> None:
     # Every shape serde can write (unit, newtype, tuple and struct variants, internally tagged
-    # and flattened maps, bytes, every integer width, non-finite floats, integer, bool, char and
-    # variant map keys, JSON values), converted straight to Python objects and through
-    # serde_json's text: the same objects, of the same types.
-    obj, text = _native.conversion_sample("shapes")
-    assert same(obj, json.loads(text)), (obj, text)
-    assert obj["floats"][4] is None and obj["variants"][3] == {"Fields": {"a": None, "b": ["é", "🚀"]}}
-    for which, message in (("bad_key", "key must be a string"), ("too_big", "number out of range")):
+    # and flattened maps, bytes, every integer width, f32 and non-finite floats, integer, float,
+    # 128-bit, bool, char, newtype and variant map keys, `collect_str`, empty containers, JSON
+    # values), converted straight to Python objects and through the text of serde_json's `Value`
+    # of it (the old conversion): the same objects, of the same types.
+    for which in ("shapes", "more"):
+        obj, text = _native.conversion_sample(which)
+        assert same(obj, json.loads(text)), (which, obj, text)
+    shapes, _ = _native.conversion_sample("shapes")
+    assert shapes["floats"][4] is None and shapes["variants"][3] == {"Fields": {"a": None, "b": ["é", "🚀"]}}
+    more, _ = _native.conversion_sample("more")
+    assert more["f32s"][0] == 0.10000000149011612 and more["f32s"][3] is None
+    assert math.copysign(1.0, more["negative_zero"]) == -1.0 and "-0.0" in more["keys"]
+    for which, message in (
+        ("bad_key", "key must be a string"),
+        ("too_big", "number out of range"),
+        ("nan_key", "float key must be finite"),
+        ("refuses", "this value refuses"),
+    ):
         with pytest.raises(deploygov.StorageError, match=f"cannot serialize a result: {message}"):
             _native.conversion_sample(which)
