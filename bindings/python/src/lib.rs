@@ -9,6 +9,7 @@ mod engine;
 mod errors;
 mod execution;
 mod pyser;
+mod pyser_sample;
 mod records;
 
 use deploygov::{
@@ -65,7 +66,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_policy, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(enum_values, m)?)?;
-    m.add_function(wrap_pyfunction!(pyser::conversion_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(pyser_sample::conversion_sample, m)?)?;
     execution::register(m)?;
     records::register(m)?;
     errors::register(m)
