@@ -199,7 +199,7 @@ class _Source:
 # How each record class is read from the core's JSON shape: a function generated once per class
 # from its dataclass fields, reading each key and loading it with straight-line code, then
 # calling the class. It reads as a loop over the fields would (the same keys, loaders and
-# errors, in the same order) with about half the instructions: a `Deployment` is read after
+# errors, in the same order) with a third fewer instructions: a `Deployment` is read after
 # every lifecycle call, and the loop's per-field overhead was most of its cost
 # (docs/performance.md, round 11).
 _LOADERS: dict[type, Callable[[Any], Any]] = {}
