@@ -86,6 +86,53 @@ struct Map<'py> {
     variant: Option<&'static str>,
 }
 
+/// Serializer methods that convert a scalar itself into its Python object.
+macro_rules! to_obj {
+    ($($method:ident($t:ty)),+) => {
+        $(fn $method(self, v: $t) -> Out<'py> {
+            self.obj(v)
+        })+
+    };
+}
+
+/// Key serializer methods that write a number as its decimal text, as serde_json does.
+macro_rules! to_text {
+    ($($method:ident($t:ty)),+) => {
+        $(fn $method(self, v: $t) -> Out<'py> {
+            self.text(&v.to_string())
+        })+
+    };
+}
+
+/// serde's compound serializers (`SerializeSeq`, ...) over a container that pushes each element
+/// (or named field) and finishes: they differ only in their trait and method names.
+macro_rules! compound {
+    ($ty:ident: $($tr:ident::$method:ident),+; named) => {
+        $(impl<'py> ser::$tr for $ty<'py> {
+            type Ok = Bound<'py, PyAny>;
+            type Error = ConvertError;
+            fn $method<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), ConvertError> {
+                self.push(key, value)
+            }
+            fn end(self) -> Out<'py> {
+                self.finish()
+            }
+        })+
+    };
+    ($ty:ident: $($tr:ident::$method:ident),+) => {
+        $(impl<'py> ser::$tr for $ty<'py> {
+            type Ok = Bound<'py, PyAny>;
+            type Error = ConvertError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ConvertError> {
+                self.push(value)
+            }
+            fn end(self) -> Out<'py> {
+                self.finish()
+            }
+        })+
+    };
+}
+
 impl<'py> ser::Serializer for PySer<'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = ConvertError;
@@ -97,21 +144,7 @@ impl<'py> ser::Serializer for PySer<'py> {
     type SerializeStruct = Map<'py>;
     type SerializeStructVariant = Map<'py>;
 
-    fn serialize_bool(self, v: bool) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_i8(self, v: i8) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_i16(self, v: i16) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_i32(self, v: i32) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_i64(self, v: i64) -> Out<'py> {
-        self.obj(v)
-    }
+    to_obj!(serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64));
     fn serialize_i128(self, v: i128) -> Out<'py> {
         // As serde_json's `Value`: a number only within the 64-bit ranges.
         if let Ok(i) = i64::try_from(v) {
@@ -122,18 +155,7 @@ impl<'py> ser::Serializer for PySer<'py> {
             Err(ConvertError::Refused("number out of range".into()))
         }
     }
-    fn serialize_u8(self, v: u8) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_u16(self, v: u16) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_u32(self, v: u32) -> Out<'py> {
-        self.obj(v)
-    }
-    fn serialize_u64(self, v: u64) -> Out<'py> {
-        self.obj(v)
-    }
+    to_obj!(serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64));
     fn serialize_u128(self, v: u128) -> Out<'py> {
         match u64::try_from(v) {
             Ok(u) => self.obj(u),
@@ -230,65 +252,30 @@ impl<'py> Seq<'py> {
     }
 
     fn finish(self) -> Out<'py> {
-        let py = self.list.py();
-        match self.variant {
-            Some(v) => PySer { py }.tagged(v, self.list.into_any()),
-            None => Ok(self.list.into_any()),
-        }
+        finish(self.variant, self.list.into_any())
     }
 }
 
-impl<'py> ser::SerializeSeq for Seq<'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = ConvertError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ConvertError> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTuple for Seq<'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = ConvertError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ConvertError> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleStruct for Seq<'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = ConvertError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ConvertError> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleVariant for Seq<'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = ConvertError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ConvertError> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
+compound!(Seq: SerializeSeq::serialize_element, SerializeTuple::serialize_element);
+compound!(Seq: SerializeTupleStruct::serialize_field, SerializeTupleVariant::serialize_field);
 
 impl<'py> Map<'py> {
-    fn finish(self) -> Out<'py> {
+    fn push<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), ConvertError> {
         let py = self.dict.py();
-        match self.variant {
-            Some(v) => PySer { py }.tagged(v, self.dict.into_any()),
-            None => Ok(self.dict.into_any()),
-        }
+        self.dict.set_item(PyString::intern(py, key), value.serialize(PySer { py })?)?;
+        Ok(())
+    }
+
+    fn finish(self) -> Out<'py> {
+        finish(self.variant, self.dict.into_any())
+    }
+}
+
+/// A container as serde_json's `Value` has it: as it is, or `{variant: it}` for a variant's content.
+fn finish<'py>(variant: Option<&'static str>, content: Bound<'py, PyAny>) -> Out<'py> {
+    match variant {
+        Some(v) => PySer { py: content.py() }.tagged(v, content),
+        None => Ok(content),
     }
 }
 
@@ -309,29 +296,7 @@ impl<'py> ser::SerializeMap for Map<'py> {
     }
 }
 
-impl<'py> ser::SerializeStruct for Map<'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = ConvertError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), ConvertError> {
-        self.dict.set_item(PyString::intern(self.dict.py(), key), value.serialize(PySer { py: self.dict.py() })?)?;
-        Ok(())
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeStructVariant for Map<'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = ConvertError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), ConvertError> {
-        self.dict.set_item(PyString::intern(self.dict.py(), key), value.serialize(PySer { py: self.dict.py() })?)?;
-        Ok(())
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
+compound!(Map: SerializeStruct::serialize_field, SerializeStructVariant::serialize_field; named);
 
 /// A map key, as serde_json writes one: a string as it is; a bool, an integer or a finite float
 /// as its text; a unit variant as its name; anything else refused.
@@ -371,36 +336,8 @@ impl<'py> ser::Serializer for KeySer<'py> {
     fn serialize_bool(self, v: bool) -> Out<'py> {
         self.text(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Out<'py> {
-        self.text(&v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Out<'py> {
-        self.text(&v.to_string())
-    }
+    to_text!(serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64), serialize_i128(i128));
+    to_text!(serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64), serialize_u128(u128));
     fn serialize_f32(self, v: f32) -> Out<'py> {
         self.float(v.is_finite(), || serde_json::to_string(&v))
     }
